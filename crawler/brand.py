@@ -215,7 +215,7 @@ class Brand(_Model):
     )
     lexicon: dict[str, float] = Field(
         default_factory=dict,
-        description="extra counterfeit words for this brand and their weights (0–1), added to the shared lexicon",
+        description="extra counterfeit words for this brand and their weights (0–1), added to the lexicon",
     )
     exclude_terms: list[str] = Field(
         default_factory=list,

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "match",
     "sandbox",
     "crawl",
+    "parse",
     "review",
     "evidence",
     "takedown",
