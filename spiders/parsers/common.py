@@ -1,0 +1,279 @@
+"""Helpers every parser shares: decoding, URLs, numbers, tags, and the refusal signatures.
+
+Everything here is pure: bytes or text in, values out. No Scrapy import, so ``markwatch parse`` and the
+tests can use the parsers on a saved file.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from w3lib.encoding import html_to_unicode
+
+from crawler.items import Listing
+
+#: The outcomes a page can have. ``refused:<mode>`` carries the refusal mode after the colon.
+OUTCOMES = ("ok", "empty", "layout-changed")
+
+
+@dataclass
+class ParsedPage:
+    """What one response yields: its listings and what the page says about itself."""
+
+    listings: list[Listing]
+    outcome: str  # ok | empty | refused:<mode> | layout-changed
+    total_pages: int | None = None  # as the page states it (before the platform's cap)
+    next: dict[str, Any] = field(default_factory=dict)  # cursor for the next request (mtop offsets…)
+    detail: str = ""  # one line for the crawl summary
+    gone: bool = False  # item pages: the platform shows the item removed / off-shelf
+    total_results: int | None = None
+
+    @property
+    def refusal(self) -> str | None:
+        """The refusal mode (``login``, ``slider``…) or None."""
+        return self.outcome.split(":", 1)[1] if self.outcome.startswith("refused:") else None
+
+
+def refused(mode: str, detail: str) -> ParsedPage:
+    return ParsedPage([], f"refused:{mode}", detail=detail)
+
+
+def layout_changed(detail: str) -> ParsedPage:
+    return ParsedPage([], "layout-changed", detail=detail)
+
+
+def to_text(body: bytes | str, content_type: str | None = None) -> str:
+    """Decode a body the way a browser would: HTTP charset, then BOM / <meta charset>, then utf-8.
+
+    Taobao and Tmall pages are historically GBK; ``html_to_unicode`` reads ``<meta charset=gbk>``.
+    """
+    if isinstance(body, str):
+        return body
+    _, text = html_to_unicode(content_type, body)
+    bad = text.count("\ufffd")
+    if bad > 3:  # a GBK page saved or served under a utf-8 label (seen in real Weibo error pages)
+        other = body.decode("gb18030", errors="replace")
+        if other.count("\ufffd") < bad:
+            return other
+    return text
+
+
+def absolute(url: str | None, scheme: str = "https") -> str | None:
+    """``//host/path`` → ``https://host/path``; ``http:`` image CDN URLs are upgraded to https."""
+    if not url:
+        return None
+    url = html.unescape(url.strip())
+    if url.startswith("//"):
+        return f"{scheme}:{url}"
+    if url.startswith("http://"):
+        return "https://" + url[len("http://") :]
+    return url
+
+
+_ALICDN_SUFFIX = re.compile(r"(\.(?:jpg|jpeg|png|gif|webp))_[^/]*$", re.I)
+
+
+def alicdn_full(url: str) -> str:
+    """``…!!1.jpg_50x50.jpg_.webp`` → ``…!!1.jpg``: the full-size image behind an alicdn thumbnail."""
+    return _ALICDN_SUFFIX.sub(r"\1", url)
+
+
+def unique(urls: list[str | None]) -> list[str]:
+    seen: dict[str, None] = {}
+    for u in urls:
+        if u:
+            seen.setdefault(u, None)
+    return list(seen)
+
+
+def as_int(value: Any) -> int | None:
+    """``"44471"`` / ``44471`` → 44471; anything else → None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def query_value(url: str | None, key: str) -> str | None:
+    """The first value of ``key`` in ``url``'s query string, or None."""
+    values = parse_qs(urlsplit(url or "").query).get(key)
+    return values[0] if values else None
+
+
+def host_of(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+_PRICE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def price(value: Any) -> float | None:
+    """The lowest price in ``"149.00 - 159.00"``, ``"¥199.50"``, ``59.9``; None when absent."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    numbers = [float(n) for n in _PRICE.findall(str(value).replace(",", ""))]
+    return min(numbers) if numbers else None
+
+
+_COUNT = re.compile(r"(\d+(?:\.\d+)?)\s*(万|w|亿)?", re.I)
+
+
+def count(value: Any) -> int | None:
+    """``"转发 28"`` → 28, ``"1.2万"`` → 12000, ``"转发"`` → 0, ``None`` → None."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value)
+    text = str(value).strip()
+    m = _COUNT.search(text)
+    if not m:
+        return 0 if text else None
+    n = float(m.group(1))
+    unit = (m.group(2) or "").lower()
+    if unit in ("万", "w"):
+        n *= 10_000
+    elif unit == "亿":
+        n *= 100_000_000
+    return int(n)
+
+
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def strip_tags(text: str | None) -> str:
+    """``南方黑<span class=H>芝麻</span>`` → ``南方黑芝麻`` (entities decoded, whitespace collapsed)."""
+    if not text:
+        return ""
+    out = html.unescape(_TAG.sub("", text))
+    return _SPACE.sub(" ", out.replace("\u200b", "").replace("\ue627", "")).strip()
+
+
+def json_after(text: str, marker: str | re.Pattern[str]) -> Any:
+    """The JSON value that starts right after ``marker`` (``g_page_config =``, ``TShop.Setup(``).
+
+    Uses ``raw_decode``, so whatever follows the value (``;``, ``)``, more script) does not matter.
+    Raises ValueError when the marker or a JSON value after it is missing.
+    """
+    if isinstance(marker, str):
+        at = text.find(marker)
+        if at < 0:
+            raise ValueError(f"{marker!r} not found")
+        start = at + len(marker)
+    else:
+        m = marker.search(text)
+        if not m:
+            raise ValueError(f"{marker.pattern!r} not found")
+        start = m.end()
+    while start < len(text) and text[start] in " \t\r\n":
+        start += 1
+    value, _ = json.JSONDecoder().raw_decode(text, start)
+    return value
+
+
+_JSONP = re.compile(r"^\s*[\w$.]+\s*\(\s*(.*?)\s*\)\s*;?\s*$", re.S)
+
+
+def unwrap_jsonp(text: str) -> str:
+    """``mtopjsonp3({...})`` → ``{...}``; plain JSON passes through."""
+    s = text.strip()
+    if s.startswith(("{", "[")):
+        return s
+    m = _JSONP.match(s)
+    return m.group(1) if m else s
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+#: Hosts a platform sends a robot to instead of the page: host suffix → refusal mode.
+REFUSAL_HOSTS: dict[str, str] = {
+    "login.taobao.com": "login",
+    "login.tmall.com": "login",
+    "passport.jd.com": "login",
+    "jcap.m.jd.com": "slider",
+    "passport.weibo.com": "visitor",
+    "login.sina.com.cn": "login",
+}
+
+#: Path fragments of anti-bot interstitials: fragment → mode.
+REFUSAL_PATHS: dict[str, str] = {
+    "_____tmd_____/punish": "slider",
+    "/visitor/visitor": "visitor",
+    "/login.jhtml": "login",
+}
+
+
+def refusal_from_url(url: str) -> str | None:
+    """The refusal a URL stands for (a redirect target or the final URL of a response), or None."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    for suffix, mode in REFUSAL_HOSTS.items():
+        if host == suffix or host.endswith("." + suffix):
+            if suffix == "passport.weibo.com" and "visitor" not in parts.path:
+                return "login"
+            return mode
+    for fragment, mode in REFUSAL_PATHS.items():
+        if fragment in parts.path:
+            return mode
+    return None
+
+
+_BODY_SIGNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"RGV587_ERROR"), "rgv587", "RGV587_ERROR risk control"),
+    (re.compile(r"FAIL_SYS_TOKEN_(EMPTY|EXOIRED|EXPIRED|ILLEGAL)"), "token", "mtop token missing/expired"),
+    (re.compile(r"FAIL_SYS_USER_VALIDATE"), "slider", "mtop user validation (slider)"),
+    (re.compile(r'"rgv587_flag"\s*:\s*"sm"'), "slider", "punish page (x5sec slider)"),
+    (re.compile(r"_____tmd_____/punish"), "slider", "punish page (x5sec slider)"),
+    (re.compile(r'id="nc_1_n1z"|nocaptcha|\bnc_1_wrapper\b'), "slider", "nocaptcha slider"),
+    (re.compile(r'"code"\s*:\s*"?605"?'), "jd-605", "JD risk check (code 605)"),
+    (
+        re.compile(r"B_accessdeny|pl_guide_accessdeny|<title>\s*访问受限"),
+        "access-denied",
+        "Weibo 访问受限 page",
+    ),
+    (re.compile(r"帐号存在异常|账号存在异常"), "banned", "Weibo account blocked"),
+    (re.compile(r"网络繁忙|系统繁忙"), "busy", "Weibo busy page"),
+    (re.compile(r"passport\.weibo\.com/visitor"), "visitor", "Weibo visitor verification"),
+)
+
+
+def refusal_in_body(text: str) -> tuple[str, str] | None:
+    """(mode, detail) when a body is one of the platforms' refusal pages or error envelopes."""
+    head = text[:20000]
+    for pattern, mode, detail in _BODY_SIGNS:
+        m = pattern.search(head)
+        if m:
+            return mode, f"{detail}: {_excerpt(head, m.start())}"
+    return None
+
+
+def _excerpt(text: str, at: int) -> str:
+    return _SPACE.sub(" ", text[max(0, at - 20) : at + 60]).strip()
+
+
+#: What to do about each refusal mode; ``{env}`` is the platform's cookie variable.
+ADVICE: dict[str, str] = {
+    "login": "the platform wants a logged-in session: export your browser cookies and set {env}",
+    "visitor": "Weibo sent the visitor check: set {env} to a logged-in weibo.com cookie",
+    "slider": "a slider/punish check: slow down (MARKWATCH_DELAY) and supply a fresh cookie in {env}",
+    "rgv587": "risk control (RGV587): pause for minutes, then retry with a logged-in cookie in {env}",
+    "token": "the mtop token is missing or expired: set {env} with a fresh _m_h5_tk cookie",
+    "jd-605": "JD wants verification (605): solve it in a browser and set {env} from that session",
+    "access-denied": "access restricted: wait, or use another logged-in account's cookie in {env}",
+    "banned": "the account is blocked: use another account's cookie in {env}",
+    "busy": "the platform is busy: retry later with a lower rate (MARKWATCH_DELAY)",
+    "throttled": "throttled (429/503) after retries: lower the rate (MARKWATCH_DELAY) and retry later",
+    "forbidden": "HTTP 403: the platform refuses this client; supply a logged-in cookie in {env}",
+}
+
+
+def advice(platform: str, mode: str) -> str:
+    env = f"MARKWATCH_COOKIES_{platform.upper()}"
+    return ADVICE.get(mode, "see the saved page; supply a logged-in cookie in {env}").format(env=env)
