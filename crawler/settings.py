@@ -1,0 +1,99 @@
+"""Scrapy settings for markwatch: polite defaults for the real platforms.
+
+``scrapy.cfg`` points here. The project's own settings are ``MARKWATCH_*`` constants, each with a
+one-line comment; they can be overridden per crawl (``-s NAME=value``, or the crawl command). Against
+the sandbox apply :data:`MARKWATCH_SANDBOX_OVERRIDES` (full speed, no AutoThrottle).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+BOT_NAME = "markwatch"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# --- markwatch's own settings --------------------------------------------------------------------
+
+#: Origin of the local replay server; when set, https://<host>/<path> is fetched from <this>/<host>/<path>.
+MARKWATCH_SANDBOX_URL: str | None = os.environ.get("MARKWATCH_SANDBOX_URL") or None
+#: Folder where pages that were refused or whose layout changed are saved for inspection.
+MARKWATCH_SAVE_DIR = os.environ.get("MARKWATCH_SAVE_DIR", "markwatch-pages")
+#: One cookie file (Netscape cookies.txt or a browser-extension JSON export) for all platforms.
+MARKWATCH_COOKIES_FILE: str | None = os.environ.get("MARKWATCH_COOKIES_FILE") or None
+#: Taobao cookies: a "k=v; k2=v2" header string or a path to a cookie file (env var of the same name).
+MARKWATCH_COOKIES_TAOBAO: str | None = os.environ.get("MARKWATCH_COOKIES_TAOBAO") or None
+#: Tmall cookies, same forms; falls back to the Taobao cookies (one Alibaba login serves both).
+MARKWATCH_COOKIES_TMALL: str | None = os.environ.get("MARKWATCH_COOKIES_TMALL") or None
+#: JD cookies (thor, pin…), same forms.
+MARKWATCH_COOKIES_JD: str | None = os.environ.get("MARKWATCH_COOKIES_JD") or None
+#: Weibo cookies (SUB, SUBP…) of a logged-in weibo.com session, same forms.
+MARKWATCH_COOKIES_WEIBO: str | None = os.environ.get("MARKWATCH_COOKIES_WEIBO") or None
+#: How many times a 429/503 answer is retried (after Retry-After or exponential back-off) before giving up.
+MARKWATCH_THROTTLE_RETRIES = 3
+#: First back-off in seconds when a 429/503 carries no Retry-After; doubles on each retry.
+MARKWATCH_BACKOFF_BASE = 10.0
+#: Longest wait in seconds honoured from a Retry-After header or the back-off.
+MARKWATCH_BACKOFF_MAX = 300.0
+#: Render search pages in Debian's Chromium via scrapy-playwright (off; env MARKWATCH_PLAYWRIGHT=1).
+MARKWATCH_PLAYWRIGHT = os.environ.get("MARKWATCH_PLAYWRIGHT", "") in ("1", "true", "yes")
+#: The Chromium binary Playwright launches when rendering is on.
+MARKWATCH_CHROMIUM = os.environ.get("MARKWATCH_CHROMIUM", "/usr/bin/chromium")
+#: Settings applied on top of these when crawling the sandbox: full speed, no politeness delays.
+MARKWATCH_SANDBOX_OVERRIDES: dict[str, Any] = {
+    "AUTOTHROTTLE_ENABLED": False,
+    "DOWNLOAD_DELAY": 0,
+    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
+    "MARKWATCH_BACKOFF_BASE": 0.05,
+    "MARKWATCH_BACKOFF_MAX": 2.0,
+}
+
+# --- politeness for the real platforms -----------------------------------------------------------
+
+# The platforms' robots.txt shut out every crawler, including a rights holder's monitoring of its own
+# marks; markwatch keeps to one request at a time per site, seconds apart, instead.
+ROBOTSTXT_OBEY = False
+USER_AGENT = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0.0.0 Safari/537.36"
+)
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.6",
+}
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 5
+RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_TIMEOUT = 30
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 5
+AUTOTHROTTLE_MAX_DELAY = 60
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# 429 and 503 are handled by crawler.middlewares.RefusalMiddleware (Retry-After, back-off, report).
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+RETRY_TIMES = 2
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # before Scrapy's CookiesMiddleware (700): adds the platform's cookies to each request
+    "crawler.middlewares.PlatformCookiesMiddleware": 690,
+    # sees raw 3xx before RedirectMiddleware (600) and 429/503 before RetryMiddleware (550)
+    "crawler.middlewares.RefusalMiddleware": 650,
+    # closest to the downloader: rewrites real URLs to the sandbox and maps answers back
+    "crawler.middlewares.SandboxMiddleware": 950,
+}
+
+if MARKWATCH_PLAYWRIGHT:  # optional JavaScript rendering (scrapy-playwright), off by default
+    DOWNLOAD_HANDLERS = {
+        "http": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+        "https": "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler",
+    }
+    PLAYWRIGHT_BROWSER_TYPE = "chromium"
+    PLAYWRIGHT_LAUNCH_OPTIONS = {"executable_path": MARKWATCH_CHROMIUM, "headless": True}

@@ -1,0 +1,273 @@
+"""What the four spiders share: parameters, pagination, item-page following and per-page reports.
+
+A spider searches each of the brand's ``search_terms`` and pages through the results up to
+``max_pages`` (never past the platform's cap). Each response is read by the platform's pure parser
+(:mod:`spiders.parsers`) into a :class:`~spiders.parsers.common.ParsedPage`; every page becomes a
+:class:`~crawler.items.PageReport` that is
+
+* appended to ``spider.reports``,
+* counted in ``crawler.stats`` under ``markwatch/<platform>/pages``, ``…/listings``,
+  ``…/outcome/<outcome>`` and ``…/refused/<mode>``,
+* sent as the :data:`page_reported` signal (``report=``, ``spider=``) for progress displays,
+
+and a page that was refused or whose layout changed is saved under ``MARKWATCH_SAVE_DIR`` for
+inspection (``PageReport.saved_as``). A refused search stops paging that term; nothing is ever
+reported as "0 results" unless the platform showed its own no-result page (``empty``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import scrapy
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.errors import UserError
+from crawler.items import Listing, PageReport
+from spiders.parsers.common import ParsedPage, advice
+
+logger = logging.getLogger(__name__)
+
+#: Signal sent once per response with ``report`` (a PageReport) and ``spider``.
+page_reported = object()
+
+
+class SearchParams(BaseModel):
+    """A spider's parameters (``scrapy crawl taobao -a brand=veloria -a max_pages=2``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    brand: str | None = Field(
+        default=None, description="brand slug or path to its YAML; its search_terms are searched"
+    )
+    terms: list[str] = Field(
+        default_factory=list, description="search terms, comma-separated; override the brand's search_terms"
+    )
+    max_pages: int = Field(default=3, ge=1, description="result pages per term (capped by the platform)")
+    follow_items: bool = Field(
+        default=True, description="fetch item pages when a search hit lacks the seller id or photos"
+    )
+
+    @field_validator("terms", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [t.strip() for t in value.split(",") if t.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _has_terms(self) -> SearchParams:
+        if not self.brand and not self.terms:
+            raise ValueError("give a brand (-a brand=veloria) or search terms (-a terms=a,b)")
+        return self
+
+    def search_terms(self) -> list[str]:
+        if self.terms:
+            return list(self.terms)
+        from crawler.brand import resolve_brand
+
+        return list(resolve_brand(str(self.brand)).search_terms)
+
+
+def parse_params(model: type[SearchParams], kwargs: dict[str, Any]) -> SearchParams:
+    """Validate spider arguments into ``model``; one-line :class:`UserError` on a bad value."""
+    try:
+        return model.model_validate(kwargs)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "arguments"
+        raise UserError(f"spider argument {where}: {first['msg'].removeprefix('Value error, ')}") from None
+
+
+class PlatformSpider(scrapy.Spider):
+    """Base of the four platform spiders."""
+
+    platform: ClassVar[str] = ""
+    #: The most result pages the platform shows for one query.
+    page_cap: ClassVar[int] = 100
+    params_model: ClassVar[type[SearchParams]] = SearchParams
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        known = set(self.params_model.model_fields)
+        params = {k: kwargs.pop(k) for k in list(kwargs) if k in known}
+        super().__init__(*args, **kwargs)
+        self.params = parse_params(self.params_model, params)
+        self.reports: list[PageReport] = []
+        self.max_pages = min(self.params.max_pages, self.page_cap)
+        self._scheduled: set[tuple[str, int]] = set()
+
+    # --- what each platform spider provides ------------------------------------------------------
+
+    def search_requests(self, term: str, page: int) -> Iterator[scrapy.Request]:
+        """The request(s) for one result page of ``term`` (1-based)."""
+        raise NotImplementedError
+
+    def parse_search_page(self, response: Response) -> ParsedPage:
+        raise NotImplementedError
+
+    def item_request(self, listing: Listing) -> scrapy.Request | None:
+        """The item-page request that completes ``listing``, or None when it cannot be fetched."""
+        return None
+
+    def parse_item_page(self, response: Response) -> ParsedPage:
+        raise NotImplementedError
+
+    # --- the shared flow --------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for term in self.params.search_terms():
+            for request in self.search_requests(term, 1):
+                self._scheduled.add((term, 1))
+                yield request
+
+    def search_meta(self, term: str, page: int, **extra: Any) -> dict[str, Any]:
+        return {"markwatch_term": term, "markwatch_page": page, "markwatch_kind": "search", **extra}
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        """Callback for search pages."""
+        term = str(response.meta.get("markwatch_term", ""))
+        page_no = int(response.meta.get("markwatch_page", 1))
+        parsed = self.refusal_from_meta(response) or self.parse_search_page(response)
+        self.record(response, parsed, kind="search")
+        for listing in parsed.listings:
+            listing.search_term = term
+            listing.page = page_no
+        yield from self.complete(parsed.listings)
+        if parsed.outcome == "ok":
+            yield from self.next_pages(term, page_no, parsed)
+
+    def next_pages(self, term: str, page_no: int, parsed: ParsedPage) -> Iterator[scrapy.Request]:
+        """Page 1 states the page count: schedule the rest at once; otherwise follow page by page."""
+        last = self.max_pages
+        if parsed.total_pages is not None:
+            last = min(last, parsed.total_pages)
+        if page_no == 1 and parsed.total_pages is not None:
+            wanted = range(2, last + 1)
+        elif page_no < last and (parsed.next or parsed.total_pages is None or page_no < parsed.total_pages):
+            wanted = range(page_no + 1, page_no + 2)
+        else:
+            wanted = range(0)
+        for page in wanted:
+            if (term, page) in self._scheduled:
+                continue
+            self._scheduled.add((term, page))
+            yield from self.search_requests(term, page)
+
+    def complete(self, listings: list[Listing]) -> Iterator[Any]:
+        """Yield finished listings; follow the item page for those lacking seller id or photos."""
+        for listing in listings:
+            request = None
+            if self.params.follow_items and (not listing.seller_id or not listing.image_urls):
+                request = self.item_request(listing)
+            if request is None:
+                yield listing
+                continue
+            request.meta.update({"markwatch_listing": listing, "markwatch_kind": "item"})
+            yield request.replace(callback=self.parse_item, errback=self.item_failed)
+
+    def parse_item(self, response: Response) -> Iterator[Listing]:
+        listing: Listing = response.meta["markwatch_listing"]
+        parsed = self.refusal_from_meta(response) or self.parse_item_page(response)
+        self.record(response, parsed, kind="item", count=False)
+        if parsed.listings:
+            merge(listing, parsed.listings[0])
+        if parsed.gone:
+            listing.raw = {**listing.raw, "markwatch_gone": True}
+        yield listing  # the search hit is never lost, whatever the item page said
+
+    def item_failed(self, failure: Failure) -> Iterator[Listing]:
+        request = failure.request  # type: ignore[attr-defined]
+        listing: Listing = request.meta["markwatch_listing"]
+        self.add_report(PageReport(self.platform, request.url, "error", 0, f"item page: {failure.value!r}"))
+        yield listing
+
+    def search_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        self.add_report(PageReport(self.platform, request.url, "error", 0, repr(failure.value)[:200]))
+
+    # --- reports ----------------------------------------------------------------------------------
+
+    def refusal_from_meta(self, response: Response) -> ParsedPage | None:
+        marked = response.meta.get("markwatch_refusal")
+        if marked:
+            mode, detail = marked
+            return ParsedPage([], f"refused:{mode}", detail=detail)
+        if response.status >= 400:
+            return ParsedPage([], "error", detail=f"HTTP {response.status}")
+        return None
+
+    def record(self, response: Response, parsed: ParsedPage, kind: str, count: bool = True) -> PageReport:
+        detail = parsed.detail
+        if parsed.refusal:
+            detail = f"{detail}; what to do: {advice(self.platform, parsed.refusal)}"
+        report = PageReport(
+            platform=self.platform,
+            url=response.url,
+            outcome=parsed.outcome,
+            listings=len(parsed.listings) if count else 0,
+            detail=detail,
+        )
+        if parsed.outcome == "layout-changed" or parsed.refusal:
+            report.saved_as = self.save_page(response, kind, parsed.outcome)
+        self.add_report(report, kind=kind)
+        return report
+
+    def add_report(self, report: PageReport, kind: str = "search") -> None:
+        self.reports.append(report)
+        stats = self.crawler.stats if hasattr(self, "crawler") else None
+        if stats is not None:
+            prefix = f"markwatch/{self.platform}"
+            if kind == "search":
+                stats.inc_value(f"{prefix}/pages")
+                stats.inc_value(f"{prefix}/listings", report.listings)
+            else:
+                stats.inc_value(f"{prefix}/item_pages")
+            stats.inc_value(f"{prefix}/outcome/{report.outcome.split(':')[0]}")
+            if report.outcome.startswith("refused:"):
+                stats.inc_value(f"{prefix}/refused/{report.outcome.split(':', 1)[1]}")
+        if report.outcome not in ("ok", "empty"):
+            logger.warning("%s %s: %s (%s)", self.platform, report.outcome, report.url, report.detail)
+        if hasattr(self, "crawler"):
+            self.crawler.signals.send_catch_log(signal=page_reported, report=report, spider=self)
+
+    def save_page(self, response: Response, kind: str, outcome: str) -> str | None:
+        folder = self.settings.get("MARKWATCH_SAVE_DIR") if hasattr(self, "settings") else None
+        if not folder:
+            return None
+        digest = hashlib.sha1(response.url.encode("utf-8")).hexdigest()[:10]
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        label = outcome.replace(":", "-")
+        path = Path(folder) / self.platform / f"{stamp}-{kind}-{label}-{digest}.html"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(response.body)
+            path.with_suffix(".url").write_text(f"{response.url}\n{response.status}\n", encoding="utf-8")
+        except OSError as exc:
+            logger.warning("could not save %s to %s: %s", response.url, path, exc)
+            return None
+        return str(path)
+
+
+def content_type(response: Response) -> str | None:
+    """The response's Content-Type header as text (its charset helps decode GBK pages)."""
+    value = response.headers.get(b"Content-Type")
+    return value.decode("latin-1") if value else None
+
+
+def merge(listing: Listing, detail: Listing) -> None:
+    """Fill what the search hit lacked from the item page; keep what the search hit had."""
+    for name in ("seller_id", "seller_name", "shop_url", "location", "price", "title"):
+        if not getattr(listing, name) and getattr(detail, name):
+            setattr(listing, name, getattr(detail, name))
+    if not listing.image_urls and detail.image_urls:
+        listing.image_urls = list(detail.image_urls)
+    elif detail.image_urls:
+        listing.image_urls = list(dict.fromkeys([*listing.image_urls, *detail.image_urls]))
+    listing.raw = {**listing.raw, "item_page": detail.raw}
