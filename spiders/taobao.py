@@ -80,14 +80,20 @@ def mtop_url(
     return MTOP_URL + "?" + urlencode(query, quote_via=quote)
 
 
-def token_from_cookies(values: list[bytes]) -> str | None:
-    """The ``_m_h5_tk`` token (part before ``_``) from Set-Cookie header values."""
+def mtop_cookies(values: list[bytes]) -> dict[str, str]:
+    """``_m_h5_tk`` / ``_m_h5_tk_enc`` from Set-Cookie header values (empty when not set)."""
+    out: dict[str, str] = {}
     for raw in values:
-        text = raw.decode("latin-1")
-        name, _, rest = text.partition("=")
-        if name.strip() == "_m_h5_tk":
-            return rest.split(";")[0].split("_")[0] or None
-    return None
+        name, _, rest = raw.decode("latin-1").partition("=")
+        if name.strip() in ("_m_h5_tk", "_m_h5_tk_enc"):
+            out[name.strip()] = rest.split(";")[0].strip()
+    return out
+
+
+def token_from_cookies(values: list[bytes]) -> str | None:
+    """The ``_m_h5_tk`` token (the part before ``_``) from Set-Cookie header values."""
+    cookie = mtop_cookies(values).get("_m_h5_tk")
+    return cookie.split("_")[0] or None if cookie else None
 
 
 class TaobaoSpider(PlatformSpider):
@@ -99,27 +105,36 @@ class TaobaoSpider(PlatformSpider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.token = ""
-        self._token_retries = 0
+        #: The mtop token cookies in use; sent with every signed request so sign and cookie match.
+        self.mtop_tokens: dict[str, str] = {}
+        self._user_cookies: dict[str, str] | None = None
 
-    def start_token(self) -> str:
-        cookies = getattr(self, "settings", None)
-        value = str(cookies.get("MARKWATCH_COOKIES_TAOBAO") or "") if cookies else ""
-        for part in value.split(";"):
-            name, _, v = part.strip().partition("=")
-            if name == "_m_h5_tk":
-                return v.split("_")[0]
-        return ""
+    @property
+    def token(self) -> str:
+        return self.mtop_tokens.get("_m_h5_tk", "").split("_")[0]
+
+    def user_cookies(self) -> dict[str, str]:
+        """The user's Taobao cookies (MARKWATCH_COOKIES_TAOBAO / the shared cookie file)."""
+        from crawler.middlewares import load_platform_cookies
+
+        if self._user_cookies is None:
+            settings = getattr(self, "settings", None)
+            self._user_cookies = load_platform_cookies(settings, "taobao") if settings is not None else {}
+        return self._user_cookies
 
     def search_requests(self, term: str, page: int) -> Iterator[scrapy.Request]:
         meta = self.search_meta(term, page)
         if self.params.api == "mtop":
-            if not self.token:
-                self.token = self.start_token()
+            if not self.mtop_tokens:
+                user = self.user_cookies()
+                self.mtop_tokens = {k: v for k, v in user.items() if k in ("_m_h5_tk", "_m_h5_tk_enc")}
+            # The signature must match the _m_h5_tk cookie sent, so this request carries its own Cookie
+            # header and stays out of the cookie jar (which may hold an older token).
+            cookie = "; ".join(f"{k}={v}" for k, v in {**self.user_cookies(), **self.mtop_tokens}.items())
             yield scrapy.Request(
                 mtop_url(term, page, self.token),
-                meta=meta,
-                headers={"Referer": "https://s.taobao.com/"},
+                meta={**meta, "dont_merge_cookies": True, "markwatch_no_cookies": True},
+                headers={"Referer": "https://s.taobao.com/", **({"Cookie": cookie} if cookie else {})},
                 errback=self.search_failed,
                 dont_filter=True,
             )
@@ -135,15 +150,17 @@ class TaobaoSpider(PlatformSpider):
         return parse_taobao_search(text, response.url)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
-        """mtop: a first call without a token answers FAIL_SYS_TOKEN_EMPTY and sets ``_m_h5_tk``; sign
-        with it and ask again (once per page) before reporting the refusal."""
-        if self.params.api == "mtop" and self._token_retries < 3:
-            token = token_from_cookies(response.headers.getlist(b"Set-Cookie"))
-            if token and token != self.token and b"FAIL_SYS_TOKEN" in response.body:
-                self.token = token
-                self._token_retries += 1
+        """mtop: a call without a valid token answers FAIL_SYS_TOKEN_* and sets ``_m_h5_tk``; sign with
+        it and ask again (once per page) before reporting the refusal."""
+        if self.params.api == "mtop" and not response.meta.get("markwatch_token_retry"):
+            fresh = mtop_cookies(response.headers.getlist(b"Set-Cookie"))
+            if fresh.get("_m_h5_tk") and b"FAIL_SYS_TOKEN" in response.body:
+                if fresh["_m_h5_tk"] != self.mtop_tokens.get("_m_h5_tk"):
+                    self.mtop_tokens = fresh
                 term, page = response.meta["markwatch_term"], response.meta["markwatch_page"]
-                yield from self.search_requests(term, page)
+                for request in self.search_requests(term, page):
+                    request.meta["markwatch_token_retry"] = True
+                    yield request
                 return
         yield from super().parse(response, **kwargs)
 

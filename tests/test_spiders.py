@@ -241,6 +241,8 @@ def test_mtop_token_handshake_retries_with_the_new_token() -> None:
     )
     (again,) = list(spider.parse(resp))
     assert query(again.url)["sign"] == mtop_sign("beef42", query(again.url)["t"], query(again.url)["data"])
+    assert again.headers[b"Cookie"] == b"_m_h5_tk=beef42_1700000000000"  # the cookie the sign was made with
+    assert again.meta["dont_merge_cookies"] and again.meta["markwatch_token_retry"]
     assert spider.reports == []  # not a refusal yet: the signed retry decides
     resp = TextResponse(url=again.url, body=body, request=again)
     assert list(spider.parse(resp)) == []

@@ -227,7 +227,11 @@ def refusal_from_url(url: str) -> str | None:
 
 _BODY_SIGNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"RGV587_ERROR"), "rgv587", "RGV587_ERROR risk control"),
-    (re.compile(r"FAIL_SYS_TOKEN_(EMPTY|EXOIRED|EXPIRED|ILLEGAL)"), "token", "mtop token missing/expired"),
+    (
+        re.compile(r"FAIL_SYS_TOKEN_(EMPTY|EXOIRED|EXPIRED|ILLEGAL)|FAIL_SYS_ILLEGAL_ACCESS"),
+        "token",
+        "mtop token missing/expired/invalid",
+    ),
     (re.compile(r"FAIL_SYS_USER_VALIDATE"), "slider", "mtop user validation (slider)"),
     (re.compile(r'"rgv587_flag"\s*:\s*"sm"'), "slider", "punish page (x5sec slider)"),
     (re.compile(r"_____tmd_____/punish"), "slider", "punish page (x5sec slider)"),

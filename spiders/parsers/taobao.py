@@ -139,7 +139,7 @@ def parse_taobao_mtop(body: bytes | str, url: str, content_type: str | None = No
         joined = " | ".join(ret)
         if "RGV587_ERROR" in joined:
             return refused("rgv587", joined)
-        if "FAIL_SYS_TOKEN" in joined:
+        if "FAIL_SYS_TOKEN" in joined or "FAIL_SYS_ILLEGAL_ACCESS" in joined:
             return refused("token", joined)
         if "FAIL_SYS_USER_VALIDATE" in joined:
             return refused("slider", joined)

@@ -279,7 +279,8 @@ def parse_weibo_mobile(
             if isinstance(sub, dict) and sub.get("card_type") == 9 and isinstance(sub.get("mblog"), dict):
                 blogs.append(sub["mblog"])
     info = data.get("cardlistInfo") or {}
-    page = info.get("page") if isinstance(info.get("page"), int) else _page_of(url)
+    # the URL's page is the one asked for (cardlistInfo.page may already name the next one)
+    page = _page_of(url) if "page=" in url else info.get("page") if isinstance(info.get("page"), int) else 1
     total = info.get("total")
     listings = [lst for b in blogs for lst in [_mblog(b, page, now)] if lst]
     if listings:
