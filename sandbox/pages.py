@@ -35,13 +35,15 @@ def highlight(title: str, query: str, open_tag: str = "<span class=H>", close_ta
 
 
 def ali_json(obj: Any) -> str:
-    """JSON the way Alibaba pages embed it: ``<``, ``=`` and ``&`` as ``\\u003c``, ``\\u003d``, ``\\u0026``.
+    """JSON the way Alibaba pages embed it: ``<``, ``>``, ``=``, ``&`` as ``\\u003c``, ``\\u003e``, ``\\u003d``, ``\\u0026``.
 
     Characters that GBK cannot hold are written as ``\\uXXXX`` escapes so the page stays valid JSON
     after GBK encoding.
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace("=", "\\u003d").replace("&", "\\u0026")
+    text = (
+        text.replace("<", "\\u003c").replace(">", "\\u003e").replace("=", "\\u003d").replace("&", "\\u0026")
+    )
     try:
         text.encode("gbk")
     except UnicodeEncodeError:

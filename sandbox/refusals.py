@@ -22,7 +22,7 @@ MODES: dict[str, str] = {
     "passport.jd.com/new/login.aspx?ReturnUrl=…, passport.weibo.com/signin/login?…); mtop answers "
     "FAIL_SYS_SESSION_EXPIRED, m.weibo.cn answers {ok:-100, url:…}",
     "slider": "Taobao/Tmall: 302 to …/_____tmd_____/punish?x5secdata=… (the nc_1_n1z slider page); mtop "
-    "answers the punish JSON {rgv587_flag:'sm', url:…}; JD: 302 to cfe.m.jd.com risk handler",
+    "answers the punish JSON {rgv587_flag:'sm', url:…}; JD: 302 to the JCAP captcha (jcap.m.jd.com)",
     "token_empty": "mtop: ret FAIL_SYS_TOKEN_EMPTY::令牌为空 with a fresh _m_h5_tk cookie",
     "token_expired": "mtop: ret FAIL_SYS_TOKEN_EXOIRED::令牌过期 with a fresh _m_h5_tk cookie",
     "rgv587": "mtop: ret FAIL_SYS_USER_VALIDATE + RGV587_ERROR::SM::哎哟喂,被挤爆啦,请稍后重试 (HTTP 200)",

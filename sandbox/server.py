@@ -444,7 +444,7 @@ class Sandbox:
                 return self._redirect(ctx, f"{ctx.host}/_____tmd_____/punish?x5secdata={x5}&x5step=1")
             return self._redirect(
                 ctx,
-                f"cfe.m.jd.com/privatedomain/risk_handler/03101900/?returnurl={enc}&evtype=2&rpid=rp-{x5[:12]}",
+                f"jcap.m.jd.com/home/requireCaptcha?returnUrl={enc}&evtype=2&rpid=rp-{x5[:12]}",
             )
         if mode == "visitor":
             return self._redirect(
@@ -465,7 +465,7 @@ class Sandbox:
             return Reply.text(_LOGIN_TAOBAO, GBK)
         if host == "passport.jd.com":
             return Reply.text(_LOGIN_JD)
-        if host == "cfe.m.jd.com":
+        if host == "jcap.m.jd.com":
             return Reply.text(_RISK_JD)
         if host == "www.jd.com" and path == "/":
             return Reply.text(
