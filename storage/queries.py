@@ -1,0 +1,218 @@
+"""The suspects queue: listings to review, highest risk first, with the reasons of their latest score.
+
+:func:`select_listings` builds one SELECT from a :class:`QueueFilter`; :func:`queue` runs it and
+attaches each listing's latest reasons (one more SELECT for the page of rows). Works the same on
+SQLite and PostgreSQL; text search is a case-insensitive ``LIKE`` over title, seller and item id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from crawler.errors import UserError
+from storage.models import Brand, Listing, ListingStatus, MatchResult
+
+#: What ``markwatch suspects`` shows by default: the listings still waiting for a decision.
+OPEN_STATUSES = (ListingStatus.new.value, ListingStatus.relisted.value)
+ALL_STATUSES = tuple(s.value for s in ListingStatus)
+
+
+@dataclass
+class QueueFilter:
+    """Which listings to select. ``None`` means "any" for every field."""
+
+    brand_id: int | None = None
+    platform: str | None = None
+    #: statuses to include; ``None`` means :data:`OPEN_STATUSES`, an empty tuple means every status
+    statuses: Sequence[str] | None = None
+    min_score: float | None = None
+    seller: str | None = None  # seller id or a part of the seller's name
+    since: dt.datetime | None = None  # first seen at or after
+    search: str | None = None
+    suspects_only: bool = True  # only listings whose latest score reached the brand's threshold
+    ids: Sequence[int] | None = None
+    limit: int | None = None
+
+    def check(self) -> None:
+        for s in self.statuses or ():
+            if s not in ALL_STATUSES:
+                raise UserError(f"unknown status {s!r}: use one of {', '.join(ALL_STATUSES)}")
+        if self.min_score is not None and not 0.0 <= self.min_score <= 1.0:
+            raise UserError(f"--min-score {self.min_score} must be between 0 and 1")
+
+
+@dataclass
+class QueueRow:
+    id: int
+    platform: str
+    item_id: str
+    url: str
+    title: str
+    price: float | None
+    currency: str | None
+    seller_id: str | None
+    seller_name: str | None
+    score: float | None
+    status: str
+    mark_key: str | None
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    live: bool
+    relisted_from: int | None
+    brand: str | None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "brand": self.brand,
+            "platform": self.platform,
+            "item_id": self.item_id,
+            "url": self.url,
+            "title": self.title,
+            "price": self.price,
+            "currency": self.currency,
+            "seller_id": self.seller_id,
+            "seller_name": self.seller_name,
+            "score": self.score,
+            "status": self.status,
+            "mark": self.mark_key,
+            "first_seen": self.first_seen.isoformat(timespec="seconds"),
+            "last_seen": self.last_seen.isoformat(timespec="seconds"),
+            "live": self.live,
+            "relisted_from": self.relisted_from,
+            "flags": list(self.flags),
+            "reasons": [reason_text(r) for r in self.reasons],
+        }
+
+
+def reason_text(reason: Any) -> str:
+    """One reason as a line an analyst can read: ``kind: detail (weight)``."""
+    if isinstance(reason, dict):
+        kind = reason.get("kind") or reason.get("rule") or "reason"
+        detail = reason.get("detail") or reason.get("text") or ""
+        weight = reason.get("weight")
+        w = f" ({float(weight):.2f})" if isinstance(weight, int | float) else ""
+        return f"{kind}: {detail}{w}" if detail else f"{kind}{w}"
+    return str(reason)
+
+
+def select_listings(f: QueueFilter) -> Select[Listing, str]:
+    """The SELECT for ``f``: (listing, brand slug) rows, highest score first."""
+    f.check()
+    stmt = select(Listing, Brand.slug).outerjoin(Brand, Brand.id == Listing.brand_id)
+    if f.ids is not None:
+        stmt = stmt.where(Listing.id.in_(list(f.ids)))
+    if f.brand_id is not None:
+        stmt = stmt.where(Listing.brand_id == f.brand_id)
+    if f.platform:
+        stmt = stmt.where(Listing.platform == f.platform.lower())
+    statuses = OPEN_STATUSES if f.statuses is None else tuple(f.statuses)
+    if statuses:
+        stmt = stmt.where(Listing.status.in_(statuses))
+    if f.suspects_only and f.ids is None:
+        # A listing a person or markwatch already acted on stays visible even if a re-score dropped it.
+        stmt = stmt.where(or_(Listing.suspect.is_(True), Listing.status != ListingStatus.new.value))
+    if f.min_score is not None:
+        stmt = stmt.where(Listing.score >= f.min_score)
+    if f.seller:
+        like = f"%{_escape(f.seller.lower())}%"
+        stmt = stmt.where(
+            or_(Listing.seller_id == f.seller, func.lower(Listing.seller_name).like(like, escape="\\"))
+        )
+    if f.since is not None:
+        stmt = stmt.where(Listing.first_seen >= f.since)
+    if f.search:
+        like = f"%{_escape(f.search.lower())}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(Listing.title).like(like, escape="\\"),
+                func.lower(Listing.seller_name).like(like, escape="\\"),
+                Listing.item_id == f.search,
+            )
+        )
+    stmt = stmt.order_by(Listing.score.desc().nulls_last(), Listing.last_seen.desc(), Listing.id)
+    if f.limit:
+        stmt = stmt.limit(f.limit)
+    return stmt
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def latest_reasons(session: Session, listing_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The reasons of each listing's latest score."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    ids = list(listing_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        latest = (
+            select(func.max(MatchResult.id))
+            .where(MatchResult.listing_id.in_(chunk))
+            .group_by(MatchResult.listing_id)
+            .scalar_subquery()
+        )
+        rows = session.execute(
+            select(MatchResult.listing_id, MatchResult.reasons).where(MatchResult.id.in_(latest))
+        )
+        for lid, reasons in rows:
+            out[lid] = [r if isinstance(r, dict) else {"kind": "reason", "detail": str(r)} for r in reasons]
+    return out
+
+
+def flags_of(listing: Listing) -> list[str]:
+    """Alerts an analyst must see beside the score (re-listing, still live after removal)."""
+    flags: list[str] = []
+    if listing.relisted_from is not None:
+        flags.append(f"relisting of #{listing.relisted_from}")
+    live_again = (listing.extra or {}).get("seen_after_takedown")
+    if live_again:
+        flags.append(f"still live after {live_again.get('status', 'takedown')} ({live_again.get('at', '')})")
+    return flags
+
+
+def queue(session: Session, f: QueueFilter) -> list[QueueRow]:
+    """The listings ``f`` selects, highest risk first, each with its latest reasons and flags."""
+    rows = session.execute(select_listings(f)).all()
+    reasons = latest_reasons(session, [lst.id for lst, _ in rows])
+    return [
+        QueueRow(
+            id=lst.id,
+            platform=lst.platform,
+            item_id=lst.item_id,
+            url=lst.url,
+            title=lst.title,
+            price=lst.price,
+            currency=lst.currency,
+            seller_id=lst.seller_id,
+            seller_name=lst.seller_name,
+            score=lst.score,
+            status=lst.status,
+            mark_key=lst.mark_key,
+            first_seen=lst.first_seen,
+            last_seen=lst.last_seen,
+            live=lst.live,
+            relisted_from=lst.relisted_from,
+            brand=slug,
+            reasons=reasons.get(lst.id, []),
+            flags=flags_of(lst),
+        )
+        for lst, slug in rows
+    ]
+
+
+def listing_ids(session: Session, f: QueueFilter) -> list[int]:
+    """Just the ids ``f`` selects (for bulk review)."""
+    return [lst.id for lst, _ in session.execute(select_listings(f))]
+
+
+def brand_id_for(session: Session, slug: str) -> int | None:
+    return session.scalar(select(Brand.id).where(Brand.slug == slug))
