@@ -27,7 +27,9 @@ def _seed(engine: Engine) -> tuple[int, list[int]]:
     with Session(engine) as s, s.begin():
         bid = brand_row(s)
         hi = [record("100", seller_id="a1", title="VELORIA 高仿 包"), record("101", seller_id="a1")]
-        lo = [record("200", platform="jd", seller_id="b2", seller_name="薇洛瑞亚折扣店", title="薇洛瑞亚 钱包")]
+        lo = [
+            record("200", platform="jd", seller_id="b2", seller_name="薇洛瑞亚折扣店", title="薇洛瑞亚 钱包")
+        ]
         weak = [record("300", seller_id="c3", title="velour bag")]
         ids = ids_of(add_listings(s, bid, hi, score=0.95), hi)
         ids += ids_of(add_listings(s, bid, lo, score=0.7, seen_at=T0 + dt.timedelta(days=2)), lo)

@@ -126,10 +126,14 @@ def add_listings(
         .where(Listing.id.in_(ids))
         .values(score=score, suspect=score >= 0.5, mark_key=mark_key)
     )
-    rs = reasons if reasons is not None else [
-        {"kind": "mark", "detail": "title contains 'VELORIA'", "weight": 0.6},
-        {"kind": "lexicon", "detail": "title has 高仿", "weight": 0.3},
-    ]
+    rs = (
+        reasons
+        if reasons is not None
+        else [
+            {"kind": "mark", "detail": "title contains 'VELORIA'", "weight": 0.6},
+            {"kind": "lexicon", "detail": "title has 高仿", "weight": 0.3},
+        ]
+    )
     for lid in ids:
         session.add(
             MatchResult(
@@ -144,7 +148,8 @@ def add_listings(
         )
     for r, lid in zip(records, ids, strict=True):
         for n, ph in enumerate((phashes or {}).get(r["item_id"], [])):
-            session.add(ListingImage(listing_id=lid, url=f"https://img.example/{r['item_id']}/{n}.jpg", phash=ph))
+            url = f"https://img.example/{r['item_id']}/{n}.jpg"
+            session.add(ListingImage(listing_id=lid, url=url, phash=ph))
     session.flush()
     return result
 
