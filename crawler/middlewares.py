@@ -178,6 +178,8 @@ class RefusalMiddleware:
             return response
         if status == 403:
             mark_refused(request, "forbidden", f"HTTP 403 from {response.url}")
+        elif status == 418:  # m.weibo.cn's answer to a client it has restricted
+            mark_refused(request, "access-denied", f"HTTP 418 from {response.url}")
         return response
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -134,7 +134,7 @@ class PlatformSpider(scrapy.Spider):
         """Callback for search pages."""
         term = str(response.meta.get("markwatch_term", ""))
         page_no = int(response.meta.get("markwatch_page", 1))
-        parsed = self.refusal_from_meta(response) or self.parse_search_page(response)
+        parsed = self.refusal_from_meta(response) or self.safely(self.parse_search_page, response)
         self.record(response, parsed, kind="search")
         for listing in parsed.listings:
             listing.search_term = term
@@ -174,7 +174,7 @@ class PlatformSpider(scrapy.Spider):
 
     def parse_item(self, response: Response) -> Iterator[Listing]:
         listing: Listing = response.meta["markwatch_listing"]
-        parsed = self.refusal_from_meta(response) or self.parse_item_page(response)
+        parsed = self.refusal_from_meta(response) or self.safely(self.parse_item_page, response)
         self.record(response, parsed, kind="item", count=False)
         if parsed.listings:
             merge(listing, parsed.listings[0])
@@ -193,6 +193,14 @@ class PlatformSpider(scrapy.Spider):
         self.add_report(PageReport(self.platform, request.url, "error", 0, repr(failure.value)[:200]))
 
     # --- reports ----------------------------------------------------------------------------------
+
+    def safely(self, parser: Callable[[Response], ParsedPage], response: Response) -> ParsedPage:
+        """Run a parser; a crash becomes an ``error`` page (saved for inspection), not a lost report."""
+        try:
+            return parser(response)
+        except Exception as exc:
+            logger.exception("%s: parser failed on %s", self.platform, response.url)
+            return ParsedPage([], "error", detail=f"parser failed: {exc!r}"[:300])
 
     def refusal_from_meta(self, response: Response) -> ParsedPage | None:
         marked = response.meta.get("markwatch_refusal")
@@ -214,7 +222,7 @@ class PlatformSpider(scrapy.Spider):
             listings=len(parsed.listings) if count else 0,
             detail=detail,
         )
-        if parsed.outcome == "layout-changed" or parsed.refusal:
+        if parsed.outcome in ("layout-changed", "error") or parsed.refusal:
             report.saved_as = self.save_page(response, kind, parsed.outcome)
         self.add_report(report, kind=kind)
         return report

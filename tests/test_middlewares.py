@@ -126,10 +126,11 @@ def test_retry_after_and_backoff() -> None:
     assert mw.delay_for(stated, 0) == 300.0
 
 
-def test_forbidden_is_marked() -> None:
-    request = Request("https://api.m.jd.com/api?functionId=pc_search_searchWare")
-    run(refusal_mw(), request, HtmlResponse(url=request.url, status=403, body=b"", request=request))
-    assert request.meta["markwatch_refusal"][0] == "forbidden"
+@pytest.mark.parametrize(("status", "mode"), [(403, "forbidden"), (418, "access-denied")])
+def test_forbidden_is_marked(status: int, mode: str) -> None:
+    request = Request("https://m.weibo.cn/api/container/getIndex?containerid=x")
+    run(refusal_mw(), request, HtmlResponse(url=request.url, status=status, body=b"", request=request))
+    assert request.meta["markwatch_refusal"][0] == mode
 
 
 # --- cookies --------------------------------------------------------------------------------------

@@ -89,6 +89,7 @@ def test_taobao_mtop() -> None:
         ("taobao/mtop_token_empty.jsonp", "refused:token"),
         ("taobao/mtop_rgv587.jsonp", "refused:rgv587"),
         ("taobao/mtop_empty.jsonp", "empty"),
+        ("taobao/mtop_session_expired.jsonp", "refused:login"),
         ("tmall/punish.json", "refused:slider"),
     ],
 )
@@ -187,6 +188,9 @@ def test_jd_noresult_layout_and_refusals() -> None:
     changed = parse_jd_search(fx("jd/search_layout_changed.html"), url)
     assert changed.outcome == "layout-changed"
     assert parse_jd_api(fx("jd/api_605.json"), "https://api.m.jd.com/api").outcome == "refused:jd-605"
+    # the 605 JSON can answer the HTML search route too
+    assert parse_jd_search(fx("jd/api_605.json"), url).outcome == "refused:jd-605"
+    assert parse_tmall_search(fx("tmall/punish.json"), "https://list.tmall.com/x").outcome == "refused:slider"
     assert (
         parse_jd_search(b"", "https://passport.jd.com/new/login.aspx?ReturnUrl=x").outcome == "refused:login"
     )
@@ -268,6 +272,7 @@ def test_weibo_mobile_search() -> None:
         "https://wx3.sinaimg.cn/large/p3.jpg"
     ]
     assert parse_weibo_mobile(fx("weibo/mobile_empty.json"), url).outcome == "empty"
+    assert parse_weibo_mobile(fx("weibo/mobile_login.json"), url).outcome == "refused:login"
 
 
 # --- helpers and the command ----------------------------------------------------------------------

@@ -61,7 +61,7 @@ def parse_jd_search(body: bytes | str, url: str, content_type: str | None = None
     if mode:
         return refused(mode, f"redirected to {url}")
     text = to_text(body, content_type)
-    sel = Selector(text=text)
+    sel = Selector(text=text, type="html")
     items = sel.css("li.gl-item")
     page = _logical_page(url)
     listings = [lst for li in items for lst in [_gl_item(li, page)] if lst]
@@ -263,7 +263,7 @@ def parse_jd_item(body: bytes | str, url: str, content_type: str | None = None) 
             images = [u for u in (jd_image(p) for p in json.loads(images_m.group(1).replace("'", '"'))) if u]
         except ValueError:
             images = []
-    sel = Selector(text=text)
+    sel = Selector(text=text, type="html")
     title = strip_tags(sel.css("div.sku-name").get() or "") or field("name") or ""
     shop_id = field("shopId")
     vender = field("venderId")

@@ -139,6 +139,8 @@ def parse_taobao_mtop(body: bytes | str, url: str, content_type: str | None = No
         joined = " | ".join(ret)
         if "RGV587_ERROR" in joined:
             return refused("rgv587", joined)
+        if "FAIL_SYS_SESSION_EXPIRED" in joined or "FAIL_SYS_LOGIN" in joined:
+            return refused("login", joined)
         if "FAIL_SYS_TOKEN" in joined or "FAIL_SYS_ILLEGAL_ACCESS" in joined:
             return refused("token", joined)
         if "FAIL_SYS_USER_VALIDATE" in joined:
@@ -236,7 +238,7 @@ def parse_taobao_item(body: bytes | str, url: str, content_type: str | None = No
         return layout_changed("no g_config in the item page")
     block = text[m.start() : m.start() + 20000]
     item_id = _js_string(block, "itemId") or (parse_qs(urlsplit(url).query).get("id") or [""])[0]
-    sel = Selector(text=text)
+    sel = Selector(text=text, type="html")
     title = (
         sel.css("#J_Title h3.tb-main-title::attr(data-title)").get()
         or _js_string(block, "title")

@@ -41,7 +41,7 @@ def parse_tmall_search(body: bytes | str, url: str, content_type: str | None = N
     if mode:
         return refused(mode, f"redirected to {url}")
     text = to_text(body, content_type)
-    sel = Selector(text=text)
+    sel = Selector(text=text, type="html")
     cards = sel.css("#J_ItemList div.product")
     try:
         offset = int(_query(url).get("s", ["0"])[0])
@@ -133,7 +133,7 @@ def parse_tmall_item(body: bytes | str, url: str, content_type: str | None = Non
     item = setup.get("itemDO") or {} if isinstance(setup, dict) else {}
     if not item.get("itemId"):
         return layout_changed("TShop.Setup has no itemDO.itemId")
-    sel = Selector(text=text)
+    sel = Selector(text=text, type="html")
     pics = setup.get("propertyPics") or {}
     default_pics = pics.get("default") if isinstance(pics, dict) else None
     booth = sel.css("#J_ImgBooth::attr(src)").get()

@@ -102,7 +102,7 @@ def parse_weibo_search(
     if mode:
         return refused(mode, f"redirected to {url}")
     text = to_text(body, content_type)
-    sel = Selector(text=text)
+    sel = Selector(text=text, type="html")
     page = _page_of(url)
     listings = [lst for card in sel.css("div.card-wrap[mid]") for lst in [_card(card, page, now)] if lst]
     source_sel = sel
@@ -111,7 +111,7 @@ def parse_weibo_search(
         if not old:
             pagelet = _pagelet_html(text, "pl_weibo_direct")
             if pagelet:
-                source_sel = Selector(text=pagelet)
+                source_sel = Selector(text=pagelet, type="html")
                 old = source_sel.css("div[action-type=feed_list_item][mid]")
         listings = [lst for item in old for lst in [_feed_item(item, page, now)] if lst]
     pages = source_sel.css("ul.s-scroll li a::text, div.W_pages span.list ul li a::text").re(r"第(\d+)页")
@@ -258,6 +258,9 @@ def parse_weibo_mobile(
         return layout_changed("getIndex answer is not an object")
     if doc.get("ok") != 1:
         msg = str(doc.get("msg") or "")
+        target = str(doc.get("url") or "")
+        if doc.get("ok") == -100 or refusal_from_url(target) == "login":  # {"ok":-100,"url":"…/signin/…"}
+            return refused("login", f"ok={doc.get('ok')} {target}".strip())
         if re.search(r"登录|login", msg, re.I):
             return refused("login", msg)
         if "这里还没有内容" in msg or "暂无" in msg or not msg:
