@@ -121,7 +121,8 @@ def run(name: str, make_url: Any, rows: int, baseline_rows: int) -> None:
     downgrade(ready_engine(burl))
     print(f"{name}: {rows:,} rows per pass (baseline on {baseline_rows:,})")
     print(
-        f"  new        bulk {r_new:>9,.0f} rows/s   per-row {b_new:>8,.0f} rows/s   ratio {r_new / b_new:5.1f}x"
+        f"  new        bulk {r_new:>9,.0f} rows/s   per-row {b_new:>8,.0f} rows/s   "
+        f"ratio {r_new / b_new:5.1f}x"
     )
     print(f"  unchanged  bulk {r_same:>9,.0f} rows/s   (vs first pass {r_same / r_new:4.2f}x)")
     print(

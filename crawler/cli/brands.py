@@ -67,7 +67,9 @@ def list_brands() -> None:
             table.add_row(path.stem, "[red]invalid[/red]", "", "", "", str(exc))
             continue
         marks = "\n".join(
-            f"{m.id} ({m.kind}{', ' + m.registration.office + ' ' + m.registration.number if m.registration else ''})"
+            f"{m.id} ({m.kind}, {m.registration.office} {m.registration.number})"
+            if m.registration
+            else f"{m.id} ({m.kind}, unregistered)"
             for m in brand.marks
         )
         warnings = brand.warnings()

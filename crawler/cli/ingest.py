@@ -43,7 +43,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | N
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_app
 def ingest(app: AppContext, brand_ref: str, file: Path) -> None:
-    """Store the listings in FILE (JSON lines) for a brand; the same platform + item id never makes a second row.
+    """Store the listings in FILE (JSON lines) for a brand; a platform + item id is stored once.
 
     Each line holds platform, item_id, url, title, price, currency, seller_id, seller_name (and
     optionally image_urls, sales, location…). A changed title, price or seller adds an observation.
@@ -80,7 +80,8 @@ def ingest(app: AppContext, brand_ref: str, file: Path) -> None:
         run.outcome = "ok" if not bad else "partial"
         run.stats = {**totals, "skipped": bad}
     click.echo(
-        f"{file}: {totals['new']} new, {totals['changed']} changed, {totals['unchanged']} unchanged, {bad} skipped"
+        f"{file}: {totals['new']} new, {totals['changed']} changed, "
+        f"{totals['unchanged']} unchanged, {bad} skipped"
     )
 
 
