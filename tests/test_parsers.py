@@ -39,7 +39,8 @@ def test_taobao_search_gbk_page() -> None:
         "https://g-search1.alicdn.com/img/bao/uploaded/i4/imgextra/i1/1001/TB2Veloria_!!0-saturn_solar.jpg"
     ]
     assert ad.page == 2  # s=44
-    assert tmall.url == "https://detail.tmall.com/item.htm?id=600000000002"
+    assert tmall.url == "https://detail.tmall.com/item.htm?id=600000000002" and tmall.platform == "tmall"
+    assert ad.platform == "taobao" and plain.platform == "taobao"
     assert tmall.seller_name == "veloria官方旗舰店" and tmall.comments == 310
     assert plain.location == "福建 莆田" and plain.sales == "7261人付款"
 
@@ -80,6 +81,7 @@ def test_taobao_mtop() -> None:
     assert a.title == "Veloria同款 手提包 女" and a.page == 2 and a.sales == "1000+人付款"
     assert a.image_urls == ["https://img.alicdn.com/bao/uploaded/i1/4400001/O1CN01bag_!!4400001.jpg"]
     assert b.item_id == "700000000002" and b.url == "https://detail.tmall.com/item.htm?id=700000000002"
+    assert (a.platform, b.platform) == ("taobao", "tmall")
     assert b.seller_id is None  # not in the search answer: the spider follows the item page
 
 

@@ -45,7 +45,11 @@ def _search_page(url: str) -> int | None:
 
 
 def parse_taobao_search(body: bytes | str, url: str, content_type: str | None = None) -> ParsedPage:
-    """``s.taobao.com/search``: the HTML (or bare script) holding ``g_page_config = {...};``."""
+    """``s.taobao.com/search``: the HTML (or bare script) holding ``g_page_config = {...};``.
+
+    Taobao's search also lists Tmall stores' items (``shopcard.isTmall``); those come out with
+    ``platform="tmall"`` and their detail.tmall.com URL, so they are the same listing as a Tmall hit.
+    """
     mode = refusal_from_url(url)
     if mode:
         return refused(mode, f"redirected to {url}")
@@ -101,7 +105,7 @@ def _auction(a: dict[str, Any], page: int | None) -> Listing:
         )
     pic = absolute(a.get("pic_url"))
     return Listing(
-        platform="taobao",
+        platform="tmall" if is_tmall else "taobao",  # a Tmall store's item lives on Tmall
         item_id=nid,
         url=taobao_item_url(nid, is_tmall),
         title=strip_tags(a.get("raw_title") or a.get("title")),
@@ -185,7 +189,7 @@ def _mtop_item(it: dict[str, Any], page: int | None) -> Listing | None:
     show = (it.get("priceShow") or {}).get("price")
     pic = absolute(it.get("pic_path") or it.get("picUrl") or it.get("pic_url"))
     return Listing(
-        platform="taobao",
+        platform="tmall" if is_tmall else "taobao",
         item_id=str(nid),
         url=taobao_item_url(str(nid), is_tmall),
         title=strip_tags(it.get("title")),
