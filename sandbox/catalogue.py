@@ -483,6 +483,7 @@ class Catalogue:
         self._by_id: dict[tuple[str, str], Listing] = {}
         self._by_platform: dict[str, list[Listing]] = {p: [] for p in PLATFORMS}
         self._term_index: dict[tuple[str, str], list[Listing]] = {}
+        self._norm_cache: dict[str, list[str]] = {}
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -517,13 +518,23 @@ class Catalogue:
         pool = self._by_platform[platform]
         if platform == "taobao":
             pool = pool + self._by_platform["tmall"]
-        found = [x for x in pool if q in x.terms or q in x.title_norm]
+        norms = self._norms(platform)
+        found = [x for x, title in zip(pool, norms, strict=True) if q in x.terms or q in title]
         found.sort(key=lambda x: _hash("rank", q, x.slot, x.index))
         with self._lock:
             if len(self._term_index) > 512:
                 self._term_index.clear()
             self._term_index[key] = found
         return found
+
+    def _norms(self, platform: str) -> list[str]:
+        """Normalised titles of the pool a search on ``platform`` scans (computed once)."""
+        hit = self._norm_cache.get(platform)
+        if hit is None:
+            pool = self._by_platform[platform] + (self._by_platform["tmall"] if platform == "taobao" else [])
+            hit = [normalise(x.title) for x in pool]
+            self._norm_cache[platform] = hit
+        return hit
 
     def truth(
         self,
@@ -593,6 +604,7 @@ class _Builder:
         n_actors = max(4, cat.size // 30)
         self.actors = [self._actor(i) for i in range(n_actors)]
         self.fixed: dict[tuple[str, str], Seller] = {}
+        self.terms = {slug: frozenset(normalise(t) for t in f.terms) for slug, f in self.facts.items()}
 
     # sellers --------------------------------------------------------------------------------------
 
@@ -777,7 +789,7 @@ class _Builder:
         product_i = rng.randrange(len(facts.products))
         product = facts.products[product_i]
         word = rng.choice(_KIND_WORDS.get(product, _KIND_WORDS["bag"]))
-        brand_terms = frozenset(normalise(t) for t in facts.terms)
+        brand_terms = self.terms[brand]
         why: list[str] = []
         photos: list[PhotoSpec] = []
         infringing = False
@@ -969,7 +981,7 @@ class _Builder:
             comments=rng.randint(0, 60),
             likes=rng.randint(0, 500),
             source=rng.choice(_SOURCES),
-            sku_id=self.ids.make("skuid", 3_000_000_000_000, 5_999_999_999_999, slot),
+            sku_id=str(3_000_000_000_000 + (slot * 7_368_787 + self.seed * 1_000_003) % 2_999_999_999_999),
         )
         if platform == "weibo":
             x.bid = _b62(_hash("bid", self.seed, slot), 9)

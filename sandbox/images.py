@@ -20,7 +20,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zlib
 from collections import OrderedDict
+from functools import lru_cache
 from pathlib import Path
 from threading import Lock
 
@@ -50,13 +52,18 @@ def _b36(n: int, width: int) -> str:
 
 
 def _check(core: str, seed: int) -> str:
-    return _b36(int(hashlib.md5(f"{seed}:{core}".encode()).hexdigest()[:8], 16), 2)
+    return _b36(zlib.crc32(f"{seed}:{core}".encode()), 2)
+
+
+@lru_cache(maxsize=64)
+def _mask(seed: int) -> int:
+    return int(hashlib.md5(f"mask:{seed}".encode()).hexdigest()[:10], 16) % _MOD
 
 
 def encode_ref(ref: int, seed: int) -> str:
     """A 10-character token (lower-case base 36) that stands for ``ref``."""
-    mask = int(hashlib.md5(f"mask:{seed}".encode()).hexdigest()[:10], 16) % _MOD
-    core = _b36(((ref * _MUL) % _MOD) ^ mask, 8)
+    mask = _mask(seed)
+    core = _b36((ref * _MUL + mask) % _MOD, 8)
     return core + _check(core, seed)
 
 
@@ -67,13 +74,18 @@ def decode_ref(token: str, seed: int) -> int | None:
     core, check = token[:8], token[8:]
     if _check(core, seed) != check:
         return None
-    mask = int(hashlib.md5(f"mask:{seed}".encode()).hexdigest()[:10], 16) % _MOD
-    value = int(core, 36) ^ mask
+    mask = _mask(seed)
+    value = (int(core, 36) - mask) % _MOD
     return (value * _MUL_INV) % _MOD
 
 
 def _filler(token: str, n: int) -> str:
-    return hashlib.md5(token.encode()).hexdigest()[:n]
+    out = ""
+    k = 0
+    while len(out) < n:
+        out += f"{zlib.crc32(f'{k}:{token}'.encode()):08x}"
+        k += 1
+    return out[:n]
 
 
 # --- URL shapes per platform ----------------------------------------------------------------------

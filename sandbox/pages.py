@@ -14,6 +14,7 @@ import hashlib
 import html
 import json
 import re
+import zlib
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -82,11 +83,21 @@ def token(listing: Listing, j: int, seed: int) -> str:
 
 
 def _h(*parts: object) -> int:
-    return int(hashlib.md5(repr(parts).encode()).hexdigest()[:12], 16)
+    return zlib.crc32(repr(parts).encode())
+
+
+def _hex(text: str, n: int) -> str:
+    """``n`` hex digits derived from ``text`` (cheap: CRC32, not a digest; only for looks)."""
+    out = ""
+    k = 0
+    while len(out) < n:
+        out += f"{zlib.crc32(f'{k}:{text}'.encode()):08x}"
+        k += 1
+    return out[:n]
 
 
 def _rn(listing: Listing) -> str:
-    return hashlib.md5(f"rn:{listing.item_id}".encode()).hexdigest()
+    return _hex(f"rn:{listing.item_id}", 32)
 
 
 def _cls(cond: bool, name: str) -> str:
@@ -142,7 +153,7 @@ def taobao_auction(x: Listing, q: str, epoch: int, seed: int) -> dict[str, Any]:
             "delivery": [480 + _h("d", uid) % 20, 1, 1000 + _h("d2", uid) % 3000],
             "description": [480 + _h("s", uid) % 20, 1, 1000 + _h("s2", uid) % 3000],
             "service": [480 + _h("v", uid) % 20, 1, 1000 + _h("v2", uid) % 3000],
-            "encryptedUserId": "U" + hashlib.md5(uid.encode()).hexdigest()[:12],
+            "encryptedUserId": "U" + _hex(uid, 12),
             "sellerCredit": 5 + _h("c", uid) % 15,
             "totalRate": 10000,
         },
@@ -610,7 +621,7 @@ def tmall_detail_page(x: Listing, epoch: int, seed: int, offshelf: bool = False)
             "title": x.title,
             "sellerNickName": quote(x.seller.name, safe=""),
             "auctionType": "b",
-            "encryptSellerId": "U" + hashlib.md5(uid.encode()).hexdigest()[:16],
+            "encryptSellerId": "U" + _hex(uid, 16),
             "prov": x.seller.location.split(" ")[0],
             "brand": x.brand.upper() if x.brand else "other/其他",
             "quantity": 0 if offshelf else 50 + _h("q", x.item_id) % 900,
@@ -989,7 +1000,12 @@ def weibo_card(x: Listing, q: str, epoch: int, seed: int, layout: str) -> str:
     else:
         wrap, txt_tag, from_cls = "card-wrap", "p", "from"
     txt_cls = "txt" if layout == "normal" else "wbs-text"
-    return f"""<div class="{wrap}" action-type="feed_list_item" mid="{x.item_id}" >
+    head = (
+        f'action-type="feed_list_item" mid="{x.item_id}"'
+        if layout == "normal"
+        else f'data-action="feed-item" data-mid="{x.item_id}"'
+    )
+    return f"""<div class="{wrap}" {head} >
     <div class="card">
         <div class="card-feed">
             <div class="avator">

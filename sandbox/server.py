@@ -366,6 +366,8 @@ class Sandbox:
             found.sort(key=lambda x: -x.price(epoch))
         elif order == "sale-desc":
             found.sort(key=lambda x: -x.sales_at(epoch))
+        elif order == "posted-desc":
+            found.sort(key=lambda x: x.posted, reverse=True)
         with self._lock:
             if len(self._live) > 256:
                 self._live.clear()
@@ -804,7 +806,7 @@ class Sandbox:
     # --- Weibo -----------------------------------------------------------------------------------
 
     def _weibo_found(self, q: str, timescope: str) -> list[Listing]:
-        found = self._live_results("weibo", q)
+        found = self._live_results("weibo", q, "posted-desc")
         m = re.fullmatch(
             r"custom:(\d{4})-(\d{1,2})-(\d{1,2})(?:-(\d{1,2}))?:(\d{4})-(\d{1,2})-(\d{1,2})(?:-(\d{1,2}))?",
             timescope,
@@ -819,7 +821,7 @@ class Sandbox:
             if m.group(8) is None:
                 end += dt.timedelta(days=1)
             found = [x for x in found if start <= x.posted < end]
-        return sorted(found, key=lambda x: x.posted, reverse=True)
+        return found
 
     async def _weibo_search(self, ctx: Ctx) -> Reply:
         q = ctx.query.get("q", "").strip()
