@@ -93,7 +93,7 @@ def test_impossible_change_is_refused_and_nothing_changes(review_db: Engine) -> 
     with Session(review_db) as s, s.begin():
         set_status(s, [ids[0]], "confirmed", actor="lin")
         set_status(s, [ids[0]], "reported", actor="lin")
-    with Session(review_db) as s, s.begin(), pytest.raises(TransitionError) as err:
+    with pytest.raises(TransitionError) as err, Session(review_db) as s, s.begin():
         set_status(s, [ids[1], ids[0]], "dismissed", actor="lin")
     assert f"listing {ids[0]}" in str(err.value) and "reported" in str(err.value)
     assert "\n" not in str(err.value)
