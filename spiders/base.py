@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -31,7 +33,7 @@ from twisted.python.failure import Failure
 
 from crawler.errors import UserError
 from crawler.items import Listing, PageReport
-from spiders.parsers.common import ParsedPage, advice
+from spiders.parsers.common import ParsedPage, advice, query_value
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +56,13 @@ class SearchParams(BaseModel):
     follow_items: bool = Field(
         default=True, description="fetch item pages when a search hit lacks the seller id or photos"
     )
+    recheck: list[str] = Field(
+        default_factory=list,
+        description="item URLs to re-fetch instead of searching (comma-separated); removed ones come back "
+        "with raw['markwatch_gone'] = True",
+    )
 
-    @field_validator("terms", mode="before")
+    @field_validator("terms", "recheck", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -64,8 +71,10 @@ class SearchParams(BaseModel):
 
     @model_validator(mode="after")
     def _has_terms(self) -> SearchParams:
-        if not self.brand and not self.terms:
-            raise ValueError("give a brand (-a brand=veloria) or search terms (-a terms=a,b)")
+        if not self.brand and not self.terms and not self.recheck:
+            raise ValueError(
+                "give a brand (-a brand=veloria), search terms (-a terms=a,b) or -a recheck=URLs"
+            )
         return self
 
     def search_terms(self) -> list[str]:
@@ -119,9 +128,32 @@ class PlatformSpider(scrapy.Spider):
     def parse_item_page(self, response: Response) -> ParsedPage:
         raise NotImplementedError
 
+    def listing_from_url(self, url: str) -> Listing:
+        """A bare listing for an item URL being re-checked (the item page fills the rest)."""
+        parts = urlsplit(url)
+        item_id = query_value(url, "id") or re.sub(r"\D", "", parts.path.rsplit("/", 1)[-1])
+        host = parts.hostname or ""
+        platform = (
+            "tmall"
+            if host.endswith("tmall.com")
+            else "taobao"
+            if host.endswith("taobao.com")
+            else self.platform
+        )
+        return Listing(platform=platform, item_id=item_id, url=url, title="")
+
     # --- the shared flow --------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
+        if self.params.recheck:
+            for url in self.params.recheck:
+                request = self.item_request(self.listing_from_url(url))
+                if request is not None:
+                    request.meta.update(
+                        {"markwatch_listing": self.listing_from_url(url), "markwatch_kind": "item"}
+                    )
+                    yield request.replace(callback=self.parse_item, errback=self.item_failed)
+            return
         for term in self.params.search_terms():
             for request in self.search_requests(term, 1):
                 self._scheduled.add((term, 1))
@@ -175,11 +207,12 @@ class PlatformSpider(scrapy.Spider):
     def parse_item(self, response: Response) -> Iterator[Listing]:
         listing: Listing = response.meta["markwatch_listing"]
         parsed = self.refusal_from_meta(response) or self.safely(self.parse_item_page, response)
+        if parsed.gone:
+            parsed.outcome = "gone"
+            listing.raw = {**listing.raw, "markwatch_gone": True}
         self.record(response, parsed, kind="item", count=False)
         if parsed.listings:
             merge(listing, parsed.listings[0])
-        if parsed.gone:
-            listing.raw = {**listing.raw, "markwatch_gone": True}
         yield listing  # the search hit is never lost, whatever the item page said
 
     def item_failed(self, failure: Failure) -> Iterator[Listing]:

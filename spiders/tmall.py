@@ -48,4 +48,8 @@ class TmallSpider(PlatformSpider):
         return scrapy.Request(listing.url, errback=self.item_failed)
 
     def parse_item_page(self, response: Response) -> ParsedPage:
+        if "item.taobao.com" in response.url:  # Tmall sends a Taobao store's id to item.taobao.com
+            from spiders.parsers.taobao import parse_taobao_item
+
+            return parse_taobao_item(response.body, response.url, content_type(response))
         return parse_tmall_item(response.body, response.url, content_type(response))

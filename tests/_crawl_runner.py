@@ -24,7 +24,9 @@ def main(jobs: list[dict[str, Any]]) -> dict[str, Any]:
     crawlers = []
     for n, job in enumerate(jobs):
         settings = get_project_settings()
-        settings.setdict({"LOG_LEVEL": "WARNING", **job.get("settings", {})}, priority="cmdline")
+        # spiders only: the item pipelines (crawler/addon.py) are tested on their own
+        base = {"LOG_LEVEL": "WARNING", "MARKWATCH_PIPELINES": False}
+        settings.setdict({**base, **job.get("settings", {})}, priority="cmdline")
         spidercls = process.spider_loader.load(job["spider"])
         # per-job settings (headers, sandbox URL, save dir); the first crawler installs the reactor
         crawler = Crawler(spidercls, settings, init_reactor=n == 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -343,3 +344,21 @@ def test_parse_command_outcomes(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no such file" in missing.stderr
     wrong = runner.invoke(cli, ["parse", "tmall", str(FIXTURES / "tmall/item.html"), "--kind", "api"])
     assert wrong.exit_code == 2 and "no 'api' parser for tmall" in wrong.stderr
+
+
+@pytest.mark.parametrize(
+    ("parser", "url", "body"),
+    [
+        (parse_taobao_item, "https://item.taobao.com/auction/noitem.htm?itemid=1", b"<html></html>"),
+        (parse_tmall_item, "https://detail.tmall.com/auction/noitem.htm?itemid=1", b"<html></html>"),
+        (
+            parse_taobao_item,
+            "https://item.taobao.com/item.htm?id=1",
+            "<p>很抱歉，您查看的宝贝不存在</p>".encode(),
+        ),
+        (parse_jd_item, "https://www.jd.com/?d", b"<html><title>JD</title></html>"),
+    ],
+)
+def test_removed_item_pages_are_gone(parser: Any, url: str, body: bytes) -> None:
+    page = parser(body, url)
+    assert page.gone and page.outcome == "empty" and not page.listings

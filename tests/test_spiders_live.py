@@ -90,6 +90,8 @@ def test_crawl_through_the_sandbox_rewrite(fake_platform: str, tmp_path: Path) -
         "MARKWATCH_BACKOFF_BASE=0",
         "-s",
         "LOG_LEVEL=INFO",
+        "-s",
+        "MARKWATCH_PIPELINES=False",  # spiders only; the pipelines have their own tests
         "-O",
         f"{out}:jsonlines",
     ]

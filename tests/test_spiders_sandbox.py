@@ -133,3 +133,47 @@ def test_normal_crawls_yield_complete_listings_from_the_catalogue(
             assert all(u.startswith("https://") for u in item["image_urls"])
         else:
             assert item["posted_at"] and item["likes"] is not None
+
+
+def test_recheck_marks_removed_items_gone(tmp_path: Path) -> None:
+    with serve(seed=1, size=400) as sb:
+        chosen: dict[str, list[tuple[str, bool]]] = {}
+        for platform in ("taobao", "tmall", "jd"):
+            listings = [x for x in sb.catalogue.listings if x.platform == platform and x.born == 0]
+            gone = [x for x in listings if x.removed is not None and x.removed <= 3]
+            kinds = {x.removal: x for x in gone}  # one notfound and one offshelf where the platform has both
+            live = next(x for x in listings if x.removed is None)
+            chosen[platform] = [(x.url, True) for x in kinds.values()] + [(live.url, False)]
+        sb.advance(3)
+        jobs = [
+            {
+                "id": platform,
+                "spider": platform,
+                "args": {"recheck": ",".join(url for url, _ in urls)},
+                "settings": {
+                    "MARKWATCH_SANDBOX_URL": sb.url,
+                    "AUTOTHROTTLE_ENABLED": False,
+                    "DOWNLOAD_DELAY": 0,
+                },
+            }
+            for platform, urls in chosen.items()
+        ]
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "tests" / "_crawl_runner.py"), json.dumps(jobs)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.splitlines()[-1])
+    for platform, urls in chosen.items():
+        items = {item["url"]: item for item in results[platform]["items"]}
+        assert len(items) == len(urls), results[platform]
+        for url, removed in urls:
+            item = items[url]
+            assert bool(item["raw"].get("markwatch_gone")) is removed, (platform, url, item)
+            if not removed:
+                assert item["seller_id"] and item["title"] and item["image_urls"]
+        outcomes = [r["outcome"] for r in results[platform]["reports"]]
+        assert outcomes.count("gone") == sum(1 for _, removed in urls if removed)

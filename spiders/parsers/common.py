@@ -26,7 +26,7 @@ class ParsedPage:
     """What one response yields: its listings and what the page says about itself."""
 
     listings: list[Listing]
-    outcome: str  # ok | empty | refused:<mode> | layout-changed
+    outcome: str  # ok | empty | refused:<mode> | layout-changed | error (| gone, item pages in a spider)
     total_pages: int | None = None  # as the page states it (before the platform's cap)
     next: dict[str, Any] = field(default_factory=dict)  # cursor for the next request (mtop offsets…)
     detail: str = ""  # one line for the crawl summary

@@ -234,6 +234,9 @@ def parse_jd_item(body: bytes | str, url: str, content_type: str | None = None) 
     mode = refusal_from_url(url)
     if mode:
         return refused(mode, f"redirected to {url}")
+    parts = urlsplit(url)
+    if parts.hostname in ("www.jd.com", "jd.com") and parts.path in ("", "/"):
+        return ParsedPage([], "empty", gone=True, detail="item removed (JD sends it to its home page)")
     text = to_text(body, content_type)
     m = _PAGE_CONFIG.search(text)
     if not m:

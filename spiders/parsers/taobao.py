@@ -232,12 +232,14 @@ def parse_taobao_item(body: bytes | str, url: str, content_type: str | None = No
     if mode:
         return refused(mode, f"redirected to {url}")
     text = to_text(body, content_type)
+    if "/auction/noitem.htm" in url:  # where Taobao sends a removed item
+        return ParsedPage([], "empty", gone=True, detail="item removed (noitem page)")
     m = _G_CONFIG.search(text)
     if not m:
         sign = refusal_in_body(text)
         if sign:
             return refused(*sign)
-        if re.search(r"宝贝不存在|已下架|error-notice|item-not-found", text):
+        if re.search(r"宝贝不存在|已下架|找不到|page-noitem|error-notice|item-not-found", text):
             return ParsedPage([], "empty", gone=True, detail="item removed or off-shelf")
         return layout_changed("no g_config in the item page")
     block = text[m.start() : m.start() + 20000]

@@ -121,13 +121,15 @@ def parse_tmall_item(body: bytes | str, url: str, content_type: str | None = Non
     if mode:
         return refused(mode, f"redirected to {url}")
     text = to_text(body, content_type)
+    if "/auction/noitem.htm" in url:  # where Tmall sends a removed item
+        return ParsedPage([], "empty", gone=True, detail="item removed (noitem page)")
     try:
         setup: Any = json_after(text, _SETUP)
     except ValueError:
         sign = refusal_in_body(text)
         if sign:
             return refused(*sign)
-        if re.search(r"此商品已下架|商品不存在|宝贝不存在|item-not-found|已经下架", text):
+        if re.search(r"此商品已下架|商品不存在|宝贝不存在|找不到|page-noitem|item-not-found|已经下架", text):
             return ParsedPage([], "empty", gone=True, detail="item removed or off-shelf")
         return layout_changed("no TShop.Setup in the item page")
     item = setup.get("itemDO") or {} if isinstance(setup, dict) else {}
