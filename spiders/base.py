@@ -112,6 +112,19 @@ class PlatformSpider(scrapy.Spider):
         self.max_pages = min(self.params.max_pages, self.page_cap)
         self._scheduled: set[tuple[str, int]] = set()
 
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        """Switch on scrapy-playwright (Debian's Chromium) when ``MARKWATCH_PLAYWRIGHT`` is true."""
+        super().update_settings(settings)
+        if not settings.getbool("MARKWATCH_PLAYWRIGHT"):
+            return
+        handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
+        settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority="spider")
+        settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", priority="spider")
+        executable = settings.get("MARKWATCH_CHROMIUM") or "/usr/bin/chromium"
+        options = {"executable_path": executable, "headless": True}
+        settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", options, priority="spider")
+
     # --- what each platform spider provides ------------------------------------------------------
 
     def search_requests(self, term: str, page: int) -> Iterator[scrapy.Request]:
@@ -160,7 +173,10 @@ class PlatformSpider(scrapy.Spider):
                 yield request
 
     def search_meta(self, term: str, page: int, **extra: Any) -> dict[str, Any]:
-        return {"markwatch_term": term, "markwatch_page": page, "markwatch_kind": "search", **extra}
+        meta = {"markwatch_term": term, "markwatch_page": page, "markwatch_kind": "search", **extra}
+        if hasattr(self, "settings") and self.settings.getbool("MARKWATCH_PLAYWRIGHT"):
+            meta["playwright"] = True  # rendered in Chromium; other requests keep the plain handler path
+        return meta
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
         """Callback for search pages."""
