@@ -276,6 +276,9 @@ class Listing:
     source: str = ""
     bid: str = ""
     sku_id: str = ""
+    cache: dict[str, Any] = field(
+        default_factory=dict, compare=False, repr=False
+    )  # renderers' per-listing parts
 
     def live(self, epoch: int) -> bool:
         return self.born <= epoch and (self.removed is None or epoch < self.removed)

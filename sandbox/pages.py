@@ -120,6 +120,18 @@ def _sales_taobao(n: int) -> str:
 
 
 def taobao_auction(x: Listing, q: str, epoch: int, seed: int) -> dict[str, Any]:
+    static = x.cache.get("tb")
+    if static is None:
+        static = x.cache["tb"] = _taobao_static(x, seed)
+    auction = dict(static)
+    auction["title"] = highlight(x.title, q)
+    auction["view_price"] = _price(x.price(epoch))
+    auction["view_sales"] = _sales_taobao(x.sales_at(epoch))
+    return auction
+
+
+def _taobao_static(x: Listing, seed: int) -> dict[str, Any]:
+    """The parts of a Taobao auction that do not change with the query or the epoch (cached per listing)."""
     tmall = x.platform == "tmall"
     uid = x.seller.seller_id
     detail = (
@@ -136,14 +148,14 @@ def taobao_auction(x: Listing, q: str, epoch: int, seed: int) -> dict[str, Any]:
         "nid": x.item_id,
         "category": str(50010000 + _h(x.product) % 9000),
         "pid": "",
-        "title": highlight(x.title, q),
+        "title": x.title,
         "raw_title": x.title,
         "pic_url": images.taobao_search_pic(token(x, 0, seed), uid),
         "detail_url": detail,
-        "view_price": _price(x.price(epoch)),
+        "view_price": "",
         "view_fee": "0.00" if _h("fee", x.item_id) % 3 else "10.00",
         "item_loc": x.seller.location,
-        "view_sales": _sales_taobao(x.sales_at(epoch)),
+        "view_sales": "",
         "comment_count": str(x.reviews) if x.reviews else "",
         "user_id": uid,
         "nick": x.seller.name,
