@@ -1,0 +1,101 @@
+"""The weighted counterfeit lexicon (``configs/lexicon.yaml``) plus a brand's own words, matched in batch.
+
+One trie regex over the folded text finds, at each place, the longest term, so benign phrases of
+weight 0 (高仿真, 仿真) shadow the counterfeit word inside them. Latin terms only match whole words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from crawler.brand import Brand
+from crawler.errors import UserError
+from matchers.normalize import fold, trie_regex
+
+#: The shared lexicon file.
+LEXICON_PATH = Path(__file__).resolve().parent.parent / "configs" / "lexicon.yaml"
+KINDS = ("counterfeit", "grade", "contact", "grey", "benign", "brand")
+
+
+@dataclass(frozen=True)
+class Term:
+    term: str  # as written in the lexicon
+    weight: float
+    kind: str
+    means: str = ""
+
+
+@dataclass(frozen=True)
+class TermHit:
+    term: Term
+    found: str  # as in the text
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = LEXICON_PATH) -> tuple[Term, ...]:
+    """The shared lexicon; a malformed file is a :class:`UserError` naming the term."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise UserError(f"{path}: cannot read the lexicon ({exc})") from None
+    terms = data.get("terms") if isinstance(data, dict) else None
+    if not isinstance(terms, dict):
+        raise UserError(f"{path}: the lexicon needs a `terms:` mapping")
+    out: list[Term] = []
+    for word, spec in terms.items():
+        if not isinstance(word, str):  # YAML reads 1:1 unquoted as the number 61
+            raise UserError(f"{path}: term {word!r} must be a quoted string")
+        if not isinstance(spec, dict) or not isinstance(spec.get("weight"), int | float):
+            raise UserError(f"{path}: term {word!r} needs a weight")
+        weight = float(spec["weight"])
+        kind = str(spec.get("kind", "counterfeit"))
+        if not 0.0 <= weight <= 1.0 or kind not in KINDS:
+            raise UserError(f"{path}: term {word!r}: weight must be 0–1 and kind one of {', '.join(KINDS)}")
+        out.append(Term(str(word), weight, kind, str(spec.get("means", ""))))
+    return tuple(out)
+
+
+class LexiconFinder:
+    """The shared lexicon and a brand's words, compiled once."""
+
+    def __init__(self, brand: Brand | None = None, terms: tuple[Term, ...] | None = None) -> None:
+        all_terms = list(terms if terms is not None else load_lexicon())
+        if brand is not None:
+            all_terms += [
+                Term(w, float(v), "brand", f"{brand.name}'s own word") for w, v in brand.lexicon.items()
+            ]
+        self.terms: dict[str, Term] = {}
+        for t in all_terms:
+            self.terms[fold(t.term)] = t  # a brand's word overrides a shared one
+        pattern = trie_regex(sorted(self.terms, key=len, reverse=True))
+        # Latin words only match as whole words: no ASCII letter or digit right before or after
+        self._regex = re.compile(pattern)
+
+    def find(self, text: str | None) -> list[TermHit]:
+        if not text:
+            return []
+        folded = fold(text)
+        hits: list[TermHit] = []
+        for m in self._regex.finditer(folded):
+            word = m.group()
+            term = self.terms.get(word)
+            if term is None:
+                continue
+            s, e = m.start(), m.end()
+            if word[0].isascii() and word[0].isalnum() and s > 0 and _alnum(folded[s - 1]):
+                continue
+            if word[-1].isascii() and word[-1].isalnum() and e < len(folded) and _alnum(folded[e]):
+                continue
+            hits.append(TermHit(term, text[s:e], s, e))
+        return hits
+
+
+def _alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()

@@ -1,0 +1,210 @@
+"""Text normalisation for matching: one ``str.translate`` table, built once per process.
+
+The table folds, character for character (so positions in the folded text are positions in the
+title): ASCII and full-width letters to lower case ASCII, other compatibility forms (circled and
+roman-numeral letters…) through NFKC, accented Latin letters to their base letter, Cyrillic and Greek
+look-alikes to the Latin letter they imitate, and traditional Chinese characters to simplified ones
+(OpenCC's ``t2s`` character table). Digits are *not* folded here: ``LEET`` does that separately, and
+only where a match needs it, so that "1:1" and prices stay numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+#: Cyrillic and Greek letters that sellers put in place of Latin ones (lower- and upper-case).
+CONFUSABLES: dict[str, str] = {
+    # Cyrillic
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѕ": "s",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ѵ": "v",
+    "һ": "h",
+    "ӏ": "l",
+    "ɡ": "g",
+    "г": "r",
+    "п": "n",
+    "л": "n",
+    "А": "a",
+    "В": "b",
+    "Е": "e",
+    "Ё": "e",
+    "К": "k",
+    "М": "m",
+    "Н": "h",
+    "О": "o",
+    "Р": "p",
+    "С": "c",
+    "Т": "t",
+    "У": "y",
+    "Х": "x",
+    "Ѕ": "s",
+    "І": "i",
+    "Ї": "i",
+    "Ј": "j",
+    "Ѵ": "v",
+    "Һ": "h",
+    "Ԛ": "q",
+    "Ԝ": "w",
+    "Ӏ": "l",
+    # Greek
+    "α": "a",
+    "β": "b",
+    "ε": "e",
+    "ι": "i",
+    "κ": "k",
+    "ν": "v",
+    "ο": "o",
+    "ρ": "p",
+    "τ": "t",
+    "υ": "u",
+    "χ": "x",
+    "ω": "w",
+    "η": "n",
+    "μ": "u",
+    "γ": "y",
+    "ϲ": "c",
+    "ς": "c",
+    "Α": "a",
+    "Β": "b",
+    "Ε": "e",
+    "Ζ": "z",
+    "Η": "h",
+    "Ι": "i",
+    "Κ": "k",
+    "Μ": "m",
+    "Ν": "n",
+    "Ο": "o",
+    "Ρ": "p",
+    "Τ": "t",
+    "Υ": "y",
+    "Χ": "x",
+    "Λ": "a",
+    "Ϲ": "c",
+    # other Latin look-alikes that NFKD does not decompose
+    "ı": "i",
+    "ł": "l",
+    "ø": "o",
+    "Ø": "o",
+    "đ": "d",
+    "ð": "d",
+    "ß": "b",
+    "æ": "a",
+    "œ": "o",
+}
+
+#: Digits and signs written for letters, applied only inside a candidate mark ("VEL0RIA", "C0RV4NE").
+LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
+
+#: Characters that belong to words: ASCII letters and digits, and CJK ideographs.
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+NON_WORD = re.compile(rf"[^a-z0-9{CJK}]+")
+LATIN_TOKEN = re.compile(r"[a-z0-9]+")
+CJK_CHAR = re.compile(rf"[{CJK}]")
+
+
+def is_cjk(ch: str) -> bool:
+    return bool(CJK_CHAR.match(ch))
+
+
+@lru_cache(maxsize=1)
+def t2s_table() -> dict[str, str]:
+    """Traditional → simplified, character by character (OpenCC's t2s conversion)."""
+    import opencc
+
+    chars = "".join(chr(c) for c in range(0x3400, 0xA000))
+    converted = opencc.OpenCC("t2s").convert(chars)
+    if len(converted) != len(chars):  # pragma: no cover - a phrase changed length; go char by char
+        cc = opencc.OpenCC("t2s")
+        return {c: s for c in chars if len(s := cc.convert(c)) == 1 and s != c}
+    return {a: b for a, b in zip(chars, converted, strict=True) if a != b}
+
+
+@lru_cache(maxsize=1)
+def base_table() -> dict[int, str]:
+    """The folding table described in the module docstring (1 character → 1 character)."""
+    table: dict[int, str] = {}
+    for cp in range(0x80, 0x3000):
+        ch = chr(cp)
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        if ch in CONFUSABLES:
+            table[cp] = CONFUSABLES[ch]
+            continue
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        if len(folded) == 1 and folded != ch and folded.isascii():
+            table[cp] = folded
+            continue
+        stripped = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        if len(stripped) == 1 and stripped.isascii() and stripped.isalpha():
+            table[cp] = stripped.lower()
+    for cp in range(0x3000, 0x10000):  # full-width forms, circled letters, CJK compatibility
+        if 0xD800 <= cp <= 0xDFFF or 0x3400 <= cp < 0xA000:
+            continue
+        ch = chr(cp)
+        folded = unicodedata.normalize("NFKC", ch).lower()
+        if len(folded) == 1 and folded != ch and (folded.isascii() or is_cjk(folded)):
+            table[cp] = folded
+    for cp in range(ord("A"), ord("Z") + 1):
+        table[cp] = chr(cp).lower()
+    table[0x3000] = " "
+    for trad, simp in t2s_table().items():
+        table[ord(trad)] = simp
+    return table
+
+
+def fold(text: str) -> str:
+    """``text`` folded by :func:`base_table`; same length, position for position."""
+    return text.translate(base_table())
+
+
+def compact(folded: str) -> tuple[str, list[int]]:
+    """The folded text without separators, and for each kept character its index in ``folded``."""
+    kept: list[int] = []
+    chars: list[str] = []
+    for i, ch in enumerate(folded):
+        if (ch.isascii() and ch.isalnum()) or is_cjk(ch):
+            kept.append(i)
+            chars.append(ch)
+    return "".join(chars), kept
+
+
+def trie_regex(words: list[str]) -> str:
+    """A regular expression matching any of ``words``, longest first, built as a trie (fast in ``re``)."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:  # type: ignore[type-arg]
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return "(?:" + body + ")?"
+        return body
+
+    return build(trie)

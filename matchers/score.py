@@ -1,0 +1,480 @@
+"""Scoring a listing against one brand: every signal becomes a :class:`Reason`, the score follows from them.
+
+How the score is made (the ``explanation`` of every result spells it out with the numbers):
+
+* **Link** — what ties the listing to this brand: the mark in the title (0.90; 0.75 for a one-letter
+  misspelling), the brand's photo or logo (0.80–0.95 by how close), the mark in the seller's name
+  (0.60), a former authorised seller (0.90). Links combine as ``1 − Π(1 − wᵢ)``.
+* **Evidence** — what says the listing is not genuine: counterfeit and off-platform words from the
+  lexicon (their weight), a price below the brand's floor (``0.95 × (1 − price/floor)^0.6``: 7 % of the
+  floor → 0.91, half → 0.63, 90 % → 0.24), the mark written to dodge keyword filters (spaced 0.6,
+  digits 0.6, look-alike letters 0.7, homophone characters 0.6, pinyin 0.4, misspelt 0.45), the
+  brand's photo under a title that hides the mark (0.6), a seller name that claims an official store
+  (0.7), an expired authorisation (0.9). Evidence combines the same way.
+* ``score = link × (0.5 + 0.5 × evidence)``: the mark alone gives 0.45, below the default threshold
+  0.5, so a reseller naming the brand at a normal price is listed high but is not a suspect; any
+  counterfeit evidence on top makes it one. Without a link the score is 0 — a fake of some other
+  brand is not this brand's suspect.
+* An **authorised seller** whose certificate is valid on the listing's day is capped at 0.1.
+
+Every weight is non-negative and each combination is increasing in every weight, so more evidence
+never lowers the score (``tests/test_match_score.py`` checks it as a property).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawler.brand import Brand
+from matchers.images import CLOSE_DISTANCE, MATCH_DISTANCE, RECIPE, ImageMatch, ReferenceSet, hash_image
+from matchers.lexicon import LexiconFinder, TermHit
+from matchers.text import MarkFinder, MarkHit
+
+ENGINE_VERSION = "1.0+" + RECIPE.split(":", 1)[0]
+
+LINK_MARK = 0.90
+LINK_MISSPELT = 0.75
+LINK_SELLER_NAME = 0.60
+LINK_EXPIRED = 0.90
+LINK_IMAGE_CLOSE = 0.95
+LINK_IMAGE_FAR = 0.80
+EVIDENCE_EXPIRED = 0.90
+EVIDENCE_HIDDEN_MARK = 0.60
+EVIDENCE_FAKE_OFFICIAL = 0.70
+BASE = 0.5
+AUTHORISED_CAP = 0.1
+#: Evidence weight of each trick used to write the mark.
+TRICK_WEIGHTS = {
+    "spaced": 0.6,
+    "digits": 0.6,
+    "lookalike": 0.7,
+    "homophone": 0.6,
+    "pinyin": 0.4,
+    "misspelt": 0.45,
+    "fullwidth": 0.1,
+    "traditional": 0.0,
+}
+TRICK_WORDS = {
+    "spaced": "letters set apart",
+    "digits": "digits for letters",
+    "lookalike": "Cyrillic/Greek look-alike letters",
+    "homophone": "homophone characters",
+    "pinyin": "the Chinese name in pinyin",
+    "misspelt": "a one-letter misspelling",
+    "fullwidth": "full-width letters",
+    "traditional": "traditional characters",
+}
+#: Words in a shop name that claim an official or authorised store.
+OFFICIAL_WORDS = ("官方", "旗舰", "授权", "专卖", "直营", "official", "flagship", "authorized", "authorised")
+DATE_KEYS = ("seen_at", "crawled_at", "captured_at", "fetched_at", "posted_at")
+
+
+@dataclass
+class Reason:
+    """One thing the analyst should know: its kind, a sentence, its weight, and the facts behind it."""
+
+    kind: str  # mark | lexicon | contact | price | seller | image | evasion | info…
+    detail: str
+    weight: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def role(self) -> str:
+        return str(self.data.get("role", "evidence"))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "detail": self.detail, "weight": round(self.weight, 3)}
+        if self.data:
+            out["data"] = self.data
+        return out
+
+
+@dataclass
+class MatchResult:
+    score: float
+    suspect: bool
+    mark_id: str | None
+    reasons: list[Reason]
+    engine_version: str = ENGINE_VERSION
+    image_hashes: list[dict[str, Any]] = field(default_factory=list)
+    link: float = 0.0
+    evidence: float = 0.0
+    explanation: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "score": round(self.score, 4),
+            "suspect": self.suspect,
+            "mark_id": self.mark_id,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "engine_version": self.engine_version,
+            "explanation": self.explanation,
+            "image_hashes": self.image_hashes,
+        }
+
+
+def noisy_or(weights: Iterable[float]) -> float:
+    out = 1.0
+    for w in weights:
+        out *= 1.0 - max(0.0, min(1.0, w))
+    return 1.0 - out
+
+
+def combine(link: float, evidence: float) -> float:
+    return link * (BASE + (1.0 - BASE) * evidence)
+
+
+def price_weight(price: float, floor: float) -> float:
+    """Evidence weight of a price below the floor: stronger the further below."""
+    if floor <= 0 or price >= floor:
+        return 0.0
+    ratio = max(0.0, price / floor)
+    return float(0.95 * (1.0 - ratio) ** 0.6)
+
+
+def _day(listing: Mapping[str, Any], default: dt.date) -> dt.date:
+    for key in DATE_KEYS:
+        value = listing.get(key)
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str) and value:
+            try:
+                return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+            except ValueError:
+                continue
+    return default
+
+
+def _price(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        price = float(value)
+    except (TypeError, ValueError):
+        return None
+    return price if math.isfinite(price) and price >= 0 else None
+
+
+def _fmt_money(value: float, currency: str) -> str:
+    sign = {"CNY": "¥", "RMB": "¥", "USD": "$", "EUR": "€"}.get(currency, currency + " ")
+    return f"{sign}{value:,.0f}" if value >= 10 else f"{sign}{value:,.2f}"
+
+
+class Matcher:
+    """Scores listings for one brand. Build once per brand (it loads names, lexicon and photo hashes)."""
+
+    def __init__(self, brand: Brand, today: dt.date | None = None) -> None:
+        self.brand = brand
+        self.today = today or dt.date.today()
+        self.marks = MarkFinder(brand)
+        self.lexicon = LexiconFinder(brand)
+        entries: list[tuple[Path, str | None]] = [(Path(p), None) for p in brand.reference_images]
+        for mark in brand.marks:
+            entries += [(Path(p), mark.id) for p in mark.images]
+        self.references = ReferenceSet(entries)
+
+    # --- public ---------------------------------------------------------------------------------
+
+    def score(self, listing: Mapping[str, Any]) -> MatchResult:
+        return self.score_many([listing])[0]
+
+    def score_many(self, listings: Sequence[Mapping[str, Any]]) -> list[MatchResult]:
+        """Score a batch: the names are looked for in all titles and seller names at once."""
+        titles = [_text(item.get("title")) for item in listings]
+        sellers = [_text(item.get("seller_name")) for item in listings]
+        title_hits = self.marks.find_many(titles, "title")
+        seller_hits = self.marks.find_many(sellers, "seller_name")
+        return [
+            self._score_one(item, th, sh)
+            for item, th, sh in zip(listings, title_hits, seller_hits, strict=True)
+        ]
+
+    # --- one listing ----------------------------------------------------------------------------
+
+    def _score_one(
+        self, listing: Mapping[str, Any], title_hits: list[MarkHit], seller_hits: list[MarkHit]
+    ) -> MatchResult:
+        reasons: list[Reason] = []
+        title = _text(listing.get("title"))
+        mark_id: str | None = None
+
+        # names in the title
+        best_hit = max(title_hits, key=lambda h: (h.distance == 0, -len(h.tricks)), default=None)
+        for hit in title_hits:
+            weight = LINK_MARK if hit.distance == 0 else LINK_MISSPELT
+            how = "" if hit.exact else " written with " + ", ".join(TRICK_WORDS[t] for t in hit.tricks)
+            name = (
+                f"the mark {hit.name}"
+                if hit.name == _mark_text(self.brand, hit.mark_id)
+                else f"{hit.name}, a name of the mark {_mark_text(self.brand, hit.mark_id)}"
+            )
+            extra = f" ({hit.distance} letter off)" if hit.distance else ""
+            reasons.append(
+                Reason(
+                    "mark",
+                    f"title contains {hit.found!r}: {name}{how}{extra}",
+                    weight,
+                    {
+                        "role": "link",
+                        "mark_id": hit.mark_id,
+                        "found": hit.found,
+                        "name": hit.name,
+                        "tricks": list(hit.tricks),
+                        "distance": hit.distance,
+                    },
+                )
+            )
+        if best_hit is not None:
+            mark_id = best_hit.mark_id
+        tricks = {t for h in title_hits for t in h.tricks}
+        for trick in sorted(tricks):
+            w = TRICK_WEIGHTS[trick]
+            if w > 0:
+                reasons.append(
+                    Reason(
+                        "evasion",
+                        f"the mark is written with {TRICK_WORDS[trick]}, a way to dodge keyword filters",
+                        w,
+                        {"role": "evidence", "trick": trick},
+                    )
+                )
+        folded_title = title.lower()
+        for term in self.brand.exclude_terms:
+            if term.lower() in folded_title:
+                reasons.append(
+                    Reason(
+                        "info",
+                        f"title has {term!r}, listed as a false friend of the mark: not counted",
+                        0.0,
+                        {"role": "info"},
+                    )
+                )
+
+        # lexicon
+        seen_terms: set[str] = set()
+        for th in self.lexicon.find(title):
+            key = th.term.term
+            if key in seen_terms:
+                continue
+            seen_terms.add(key)
+            reasons.append(_lexicon_reason(th))
+
+        # price
+        price = _price(listing.get("price"))
+        currency = str(listing.get("currency") or "CNY").upper()
+        floor = self.brand.price_floor.get(currency)
+        if price is not None and floor is not None and price < floor:
+            w = price_weight(price, floor)
+            pct = 100.0 * price / floor
+            reasons.append(
+                Reason(
+                    "price",
+                    f"price {_fmt_money(price, currency)} is {pct:.0f}% of the floor "
+                    f"{_fmt_money(floor, currency)}",
+                    w,
+                    {"role": "evidence", "price": price, "floor": floor, "currency": currency},
+                )
+            )
+
+        # photos
+        hashes = self._image_hashes(listing)
+        image_matches: list[tuple[dict[str, Any], ImageMatch]] = []
+        for h in hashes:
+            if "error" in h:
+                reasons.append(
+                    Reason(
+                        "image",
+                        f"image unreadable: {h['path']} ({h['error']})",
+                        0.0,
+                        {"role": "info", "path": h["path"]},
+                    )
+                )
+                continue
+            found = self.references.match(h)
+            if found is not None:
+                image_matches.append((h, found))
+        for h, im in image_matches:
+            span = MATCH_DISTANCE - CLOSE_DISTANCE
+            closeness = min(1.0, max(0.0, (MATCH_DISTANCE - im.distance) / span))
+            w = LINK_IMAGE_FAR + (LINK_IMAGE_CLOSE - LINK_IMAGE_FAR) * closeness
+            what = f"the brand's logo {im.reference}" if im.mark_id else f"the brand's {im.reference}"
+            reasons.append(
+                Reason(
+                    "image",
+                    f"photo {Path(h['path']).name} is {what}, {im.describe_crop()}; distance "
+                    f"{im.distance:.3f} ({im.bits} of 1024 gradient bits differ, {im.strong_bits} of its "
+                    f"{im.strong} strong ones)",
+                    w,
+                    {
+                        "role": "link",
+                        "path": h["path"],
+                        "reference": im.reference_path,
+                        "distance": im.distance,
+                        "bits": im.bits,
+                        "crop": list(im.crop),
+                        "mark_id": im.mark_id,
+                    },
+                )
+            )
+            if mark_id is None and im.mark_id:
+                mark_id = im.mark_id
+        if image_matches and not title_hits:
+            reasons.append(
+                Reason(
+                    "evasion",
+                    "the brand's own photo under a title that does not name the brand",
+                    EVIDENCE_HIDDEN_MARK,
+                    {"role": "evidence", "trick": "hidden-mark"},
+                )
+            )
+        if not hashes and listing.get("image_urls"):
+            n = len(listing.get("image_urls") or [])
+            reasons.append(
+                Reason("info", f"{n} photo URL(s) not downloaded: photos not compared", 0.0, {"role": "info"})
+            )
+
+        # seller
+        platform = str(listing.get("platform") or "").lower()
+        seller_id = listing.get("seller_id")
+        seller = self.brand.authorised_seller(platform, None if seller_id is None else str(seller_id))
+        seller_name = _text(listing.get("seller_name"))
+        authorised_now = False
+        if seller is not None:
+            day = _day(listing, self.today)
+            who = seller.name or seller.seller_id
+            if seller.authorised_on(day):
+                authorised_now = True
+                until = f" until {seller.certificate_expires}" if seller.certificate_expires else ""
+                reasons.append(
+                    Reason(
+                        "seller",
+                        f"seller {who} ({platform} {seller.seller_id}) is authorised by the brand{until}",
+                        0.0,
+                        {"role": "cap", "seller_id": seller.seller_id},
+                    )
+                )
+            else:
+                reasons.append(
+                    Reason(
+                        "seller",
+                        f"seller {who} ({platform} {seller.seller_id}) was an authorised seller, "
+                        f"but its authorisation expired on {seller.certificate_expires}",
+                        LINK_EXPIRED,
+                        {
+                            "role": "link",
+                            "seller_id": seller.seller_id,
+                            "expired": str(seller.certificate_expires),
+                        },
+                    )
+                )
+                reasons.append(
+                    Reason(
+                        "seller",
+                        f"sells as a brand seller after its authorisation expired on "
+                        f"{seller.certificate_expires}",
+                        EVIDENCE_EXPIRED,
+                        {"role": "evidence", "expired": str(seller.certificate_expires)},
+                    )
+                )
+        elif seller_hits:
+            hit = seller_hits[0]
+            reasons.append(
+                Reason(
+                    "seller",
+                    f"seller name {seller_name!r} uses the mark {hit.name}, "
+                    "and the seller is not on the brand's authorised list",
+                    LINK_SELLER_NAME,
+                    {"role": "link", "mark_id": hit.mark_id, "found": hit.found},
+                )
+            )
+            if mark_id is None:
+                mark_id = hit.mark_id
+            low = seller_name.lower()
+            claim = next((w for w in OFFICIAL_WORDS if w in low), None)
+            if claim:
+                reasons.append(
+                    Reason(
+                        "seller",
+                        f"seller name claims an official or authorised store ({claim!r}) "
+                        "but the seller is not authorised",
+                        EVIDENCE_FAKE_OFFICIAL,
+                        {"role": "evidence", "claim": claim},
+                    )
+                )
+
+        # the score
+        links = _by_kind(r for r in reasons if r.role == "link")
+        link = noisy_or(links.values())
+        evidence = noisy_or(r.weight for r in reasons if r.role == "evidence")
+        score = combine(link, evidence)
+        explanation = f"link {link:.2f} × (0.5 + 0.5 × evidence {evidence:.2f}) = {score:.2f}"
+        if authorised_now and score > AUTHORISED_CAP:
+            explanation += f"; capped at {AUTHORISED_CAP} for an authorised seller"
+            score = AUTHORISED_CAP
+        score = round(min(1.0, max(0.0, score)), 4)
+        reasons.sort(key=lambda r: ({"link": 0, "cap": 0, "evidence": 1}.get(r.role, 2), -r.weight))
+        return MatchResult(
+            score=score,
+            suspect=score >= self.brand.threshold,
+            mark_id=mark_id,
+            reasons=reasons,
+            image_hashes=hashes,
+            link=round(link, 4),
+            evidence=round(evidence, 4),
+            explanation=explanation,
+        )
+
+    def _image_hashes(self, listing: Mapping[str, Any]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        known: dict[str, dict[str, Any]] = {}
+        for entry in listing.get("images") or []:  # hashes the crawl pipeline already made
+            if isinstance(entry, Mapping) and entry.get("recipe") == RECIPE and entry.get("path"):
+                known[str(entry["path"])] = dict(entry)
+        paths = listing.get("image_paths") or []
+        if isinstance(paths, str):
+            paths = [paths]
+        for p in paths:
+            out.append(known.get(str(p)) or hash_image(str(p)))
+        return out
+
+
+def _by_kind(reasons: Iterable[Reason]) -> dict[str, float]:
+    """The strongest link of each kind: three mentions of the mark are one link, not three."""
+    best: dict[str, float] = {}
+    for r in reasons:
+        key = "mark" if r.kind == "mark" else r.kind
+        best[key] = max(best.get(key, 0.0), r.weight)
+    return best
+
+
+def _lexicon_reason(hit: TermHit) -> Reason:
+    t = hit.term
+    kind = "contact" if t.kind == "contact" else "lexicon"
+    if t.kind in ("benign", "grey"):
+        note = "not counted" if t.kind == "benign" else "grey market, not counterfeit by itself"
+        return Reason(
+            "info", f"title says {hit.found!r} ({t.means}): {note}", 0.0, {"role": "info", "term": t.term}
+        )
+    what = "moves the sale off the platform" if t.kind == "contact" else "counterfeit vocabulary"
+    return Reason(
+        kind,
+        f"title says {hit.found!r} ({t.means}): {what}",
+        t.weight,
+        {"role": "evidence", "term": t.term, "kind": t.kind},
+    )
+
+
+def _mark_text(brand: Brand, mark_id: str) -> str:
+    mark = brand.mark(mark_id)
+    return mark.text or (mark.variants[0] if mark.variants else mark.id)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))

@@ -1,0 +1,324 @@
+"""Finding a brand's marks in titles, in batch: exact forms through one trie regex, near misses through
+``rapidfuzz.process.cdist`` over the distinct candidate words of the whole batch.
+
+What counts as the mark (each hit says which trick it saw, for the analyst and for the score):
+
+* the mark's text and the brand's variants, folded (case, full-width, accents, Cyrillic/Greek
+  look-alikes, traditional characters: :mod:`matchers.normalize`);
+* the same written apart — ``V E L O R I A``, ``V.E.L.O.R.I.A``, ``薇*洛*瑞*亚`` — provided the match
+  starts and ends on a word boundary (so "i love loria" is not "veloria");
+* digits for letters (``VEL0RIA``) inside such a match;
+* Chinese names with homophone characters (``微洛瑞亚``, ``薇洛瑞娅``): every character with the same
+  toneless pinyin as a character of the name stands for it, but at most half the characters may be
+  replaced, so a name re-spelt entirely from common characters is not taken for the mark;
+* the Chinese names written in pinyin (``weiluoruiya``, ``Wei Luo Rui Ya``);
+* one edit (substitution, insertion, deletion or transposition; two from ten letters) on a Latin
+  name of at least six letters — but never a word that is, or is as close to, one of the brand's
+  ``exclude_terms`` (velour, Valeria, Verona…).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from crawler.brand import Brand
+from matchers.normalize import LATIN_TOKEN, LEET, NON_WORD, compact, fold, is_cjk, trie_regex
+
+#: Shortest Latin name on which one-letter misspellings are looked for.
+FUZZY_MIN_LEN = 6
+
+
+@dataclass(frozen=True)
+class NameForm:
+    """One searchable form of a mark: its text folded, and what it is."""
+
+    mark_id: str
+    name: str  # as written in the brand file
+    form: str  # folded search form (Latin lower case, or CJK)
+    how: str  # "name" | "pinyin"
+
+
+@dataclass(frozen=True)
+class MarkHit:
+    mark_id: str
+    name: str  # the brand's name that was matched
+    found: str  # the text as it appears in the title
+    tricks: tuple[str, ...]  # spaced, digits, lookalike, fullwidth, traditional, homophone, pinyin, misspelt
+    distance: int = 0  # edits, for misspellings
+    start: int = 0
+    end: int = 0
+    field: str = "title"
+
+    @property
+    def exact(self) -> bool:
+        return not self.tricks
+
+
+def _strip_tone(reading: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", reading) if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, frozenset[str]]:
+    """Every CJK character's toneless pinyin readings (pypinyin's dictionary)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out: dict[str, frozenset[str]] = {}
+    for cp, readings in pinyin_dict.items():
+        out[chr(cp)] = frozenset(_strip_tone(r) for r in readings.split(","))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _by_reading() -> dict[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for ch, readings in _readings().items():
+        for r in readings:
+            index.setdefault(r, set()).add(ch)
+    return {r: frozenset(chars) for r, chars in index.items()}
+
+
+def name_pinyin(name: str) -> list[str]:
+    from pypinyin import lazy_pinyin
+
+    return [p.lower() for p in lazy_pinyin(name)]
+
+
+class MarkFinder:
+    """Finds the marks of one brand in many texts at once (:meth:`find_many`)."""
+
+    def __init__(self, brand: Brand) -> None:
+        self.brand = brand
+        forms: list[NameForm] = []
+        for mark in brand.marks:
+            for name in mark.names:
+                folded = fold(name)
+                if any(is_cjk(c) for c in folded):
+                    cjk = "".join(c for c in folded if is_cjk(c) or c.isalnum())
+                    forms.append(NameForm(mark.id, name, cjk, "name"))
+                    pinyin = "".join(name_pinyin("".join(c for c in folded if is_cjk(c))))
+                    if len(pinyin) >= 5:
+                        forms.append(NameForm(mark.id, name, pinyin, "pinyin"))
+                else:
+                    latin = NON_WORD.sub("", folded)
+                    if latin:
+                        forms.append(NameForm(mark.id, name, latin, "name"))
+        self.forms = forms
+        # homophones: each character sharing a reading with a character of a Chinese name stands for it
+        homo: dict[str, str] = {}
+        rep: dict[str, str] = {}
+        readings = _readings()
+        for f in forms:
+            if f.how != "name" or not any(is_cjk(c) for c in f.form):
+                continue
+            for ch, r in zip(f.form, name_pinyin(f.form), strict=False):
+                rep.setdefault(r, ch)
+        for r, ch in rep.items():
+            for other in _by_reading().get(r, ()):
+                if other not in homo or homo[other] == other:
+                    homo[other] = ch
+            homo[ch] = ch
+        self._homo_table = str.maketrans({k: v for k, v in homo.items() if k != v})
+        self._canon: dict[str, list[NameForm]] = {}
+        for f in forms:
+            self._canon.setdefault(f.form.translate(self._homo_table), []).append(f)
+        self._regex = re.compile(trie_regex(sorted(self._canon, key=len, reverse=True)))
+        self._readings = readings
+        self.excludes = [NON_WORD.sub("", fold(t)) for t in brand.exclude_terms]
+        self._exclude_latin = [e for e in self.excludes if e.isascii()]
+        self._exclude_cjk = [e for e in self.excludes if not e.isascii()]
+        self.fuzzy_forms = [f for f in forms if f.form.isascii() and len(f.form) >= FUZZY_MIN_LEN]
+        self._fuzzy_strings = [f.form for f in self.fuzzy_forms]
+        lengths = [len(f) for f in self._fuzzy_strings]
+        self._len_lo = min(lengths) - 1 if lengths else 0
+        self._len_hi = max(lengths) + 2 if lengths else 0
+
+    # --- public ---------------------------------------------------------------------------------
+
+    def find(self, text: str, field_name: str = "title") -> list[MarkHit]:
+        return self.find_many([text], field_name)[0]
+
+    def find_many(self, texts: Sequence[str | None], field_name: str = "title") -> list[list[MarkHit]]:
+        """All mark hits in each text (exact and tricked forms first, then near misses)."""
+        results: list[list[MarkHit]] = []
+        fuzzy_jobs: list[tuple[int, str, str, int, int]] = []  # (text index, candidate, found, start, end)
+        folded_all: list[str] = []
+        for idx, raw in enumerate(texts):
+            text = raw or ""
+            folded = fold(text)
+            folded_all.append(folded)
+            hits = self._exact(text, folded, field_name)
+            results.append(hits)
+            if self.fuzzy_forms:
+                covered = [(h.start, h.end) for h in hits]
+                for cand, start, end in self._fuzzy_candidates(folded):
+                    if not any(s < end and start < e for s, e in covered):
+                        fuzzy_jobs.append((idx, cand, text[start:end], start, end))
+        if fuzzy_jobs:
+            self._resolve_fuzzy(fuzzy_jobs, results, field_name)
+        return results
+
+    # --- exact and tricked forms ----------------------------------------------------------------
+
+    def _exact(self, text: str, folded: str, field_name: str) -> list[MarkHit]:
+        canon = folded.translate(self._homo_table)
+        packed = NON_WORD.sub("", canon)
+        if not packed:
+            return []
+        searches = [packed]
+        if any(c.isdigit() for c in packed):
+            searches.append(packed.translate(LEET))
+        if not any(self._regex.search(s) for s in searches):
+            return []
+        packed, kept = compact(canon)
+        hits: list[MarkHit] = []
+        seen: set[tuple[int, int]] = set()
+        for s_text in (packed, packed.translate(LEET)) if len(searches) > 1 else (packed,):
+            for m in self._regex.finditer(s_text):
+                start, end = kept[m.start()], kept[m.end() - 1] + 1
+                if (start, end) in seen:
+                    continue
+                hit = self._check(text, folded, m.group(), start, end, field_name)
+                if hit is not None:
+                    seen.add((start, end))
+                    hits.append(hit)
+        return hits
+
+    def _check(
+        self, text: str, folded: str, canon: str, start: int, end: int, field_name: str
+    ) -> MarkHit | None:
+        span = folded[start:end]
+        letters = [c for c in span if c.isascii() and c.isalnum()]
+        latin = bool(letters)
+        if latin:
+            # the match must begin and end on a word boundary
+            before = folded[start - 1] if start > 0 else " "
+            after = folded[end] if end < len(folded) else " "
+            if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
+                return None
+            if sum(c.isdigit() for c in letters) * 2 > len(letters):
+                return None
+            for ex in self._exclude_latin:
+                if ex and ex in NON_WORD.sub("", span):
+                    return None
+        else:
+            for ex in self._exclude_cjk:
+                for m in re.finditer(re.escape(ex), folded):
+                    if m.start() < end and start < m.end():
+                        return None
+        best: tuple[int, NameForm] | None = None
+        span_chars = NON_WORD.sub("", span)
+        for form in self._canon[canon]:
+            changed = sum(a != b for a, b in zip(span_chars, form.form, strict=False))
+            if best is None or changed < best[0]:
+                best = (changed, form)
+        assert best is not None
+        changed, form = best
+        tricks: list[str] = []
+        if form.how == "pinyin":
+            tricks.append("pinyin")
+        cjk_chars = [c for c in span_chars if is_cjk(c)]
+        if cjk_chars and changed:
+            if changed > len(form.form) // 2:
+                return None
+            tricks.append("homophone")
+        raw = text[start:end]
+        if (latin and NON_WORD.sub("", span) != span) or (cjk_chars and len(span) > len(span_chars)):
+            tricks.append("spaced")
+        if any(c.isdigit() for c in span_chars) and not any(c.isdigit() for c in form.form):
+            tricks.append("digits")
+        if any(
+            not c.isascii() and fold(c).isascii() and fold(c).isalpha() and not _fullwidth(c) for c in raw
+        ):
+            tricks.append("lookalike")
+        if any(_fullwidth(c) for c in raw):
+            tricks.append("fullwidth")
+        if any(is_cjk(c) and fold(c) != c for c in raw):
+            tricks.append("traditional")
+        return MarkHit(form.mark_id, form.name, raw, tuple(tricks), 0, start, end, field_name)
+
+    # --- near misses ----------------------------------------------------------------------------
+
+    def _fuzzy_candidates(self, folded: str) -> list[tuple[str, int, int]]:
+        """Latin words (and runs of single letters) of a plausible length, with their span."""
+        lo, hi = self._len_lo, self._len_hi
+        out: list[tuple[str, int, int]] = []
+        tokens = list(LATIN_TOKEN.finditer(folded))
+        run: list[re.Match[str]] = []
+        for tok in [*tokens, None]:
+            if tok is not None and len(tok.group()) == 1 and (not run or tok.start() - run[-1].end() <= 3):
+                run.append(tok)
+                continue
+            if len(run) >= 3:
+                joined = "".join(t.group() for t in run)
+                if lo <= len(joined) <= hi:
+                    out.append((joined, run[0].start(), run[-1].end()))
+            run = [tok] if tok is not None and len(tok.group()) == 1 else []
+            if tok is None:
+                break
+            word = tok.group()
+            if lo <= len(word) <= hi and not word.isdigit():
+                out.append((word, tok.start(), tok.end()))
+        return out
+
+    def _resolve_fuzzy(
+        self, jobs: list[tuple[int, str, str, int, int]], results: list[list[MarkHit]], field_name: str
+    ) -> None:
+        cands: dict[str, int] = {}
+        for _, cand, _, _, _ in jobs:
+            for variant in {cand, cand.translate(LEET)}:
+                cands.setdefault(variant, len(cands))
+        words = list(cands)
+        matrix = process.cdist(
+            words,
+            self._fuzzy_strings,
+            scorer=OSA.distance,
+            processor=None,
+            score_cutoff=2,
+            workers=-1,
+        )
+        best: dict[str, tuple[int, int]] = {}
+        for w, row in zip(words, matrix, strict=True):
+            for j, d in enumerate(row):
+                d = int(d)
+                allowed = 1 if len(self._fuzzy_strings[j]) < 10 else 2
+                if 0 < d <= allowed and (w not in best or d < best[w][0]):
+                    best[w] = (d, j)
+        for idx, cand, found, start, end in jobs:
+            options = [(best[v], v) for v in {cand, cand.translate(LEET)} if v in best]
+            if not options:
+                continue
+            (dist, j), word = min(options)
+            if self._near_exclude(word, dist):
+                continue
+            form = self.fuzzy_forms[j]
+            tricks = ["misspelt"]
+            if word != cand:
+                tricks.append("digits")
+            if " " in found or len(found) > len(cand):
+                tricks.append("spaced")
+            results[idx].append(
+                MarkHit(form.mark_id, form.name, found, tuple(tricks), dist, start, end, field_name)
+            )
+
+    def _near_exclude(self, word: str, dist: int) -> bool:
+        return any(OSA.distance(word, ex) <= dist for ex in self._exclude_latin)
+
+
+_FULLWIDTH = range(0xFF01, 0xFF5F)
+
+
+def _fullwidth(ch: str) -> bool:
+    return ord(ch) in _FULLWIDTH
+
+
+@dataclass
+class TextHits:
+    marks: list[MarkHit] = field(default_factory=list)

@@ -1,0 +1,109 @@
+"""Photo hashes and the reference match: transformed copies match, look-alike products' photos don't."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from crawler.brand import resolve_brand
+from matchers.images import RECIPE, ReferenceSet, hamming_hex, hash_image
+from tests.matching.photos import make_photo
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("photos")
+
+
+@pytest.fixture(scope="module")
+def veloria_refs() -> ReferenceSet:
+    brand = resolve_brand("veloria")
+    return ReferenceSet([(Path(p), None) for p in brand.reference_images])
+
+
+def test_hash_image_fields(photos: Path) -> None:
+    path = make_photo("official:veloria/official/bag-1.jpg", photos)
+    h = hash_image(path)
+    assert h["recipe"] == RECIPE
+    assert len(h["phash"]) == 16 and len(h["dhash"]) == 16
+    assert len(h["dhash32"]) == 256 and len(h["strong32"]) == 256
+    assert (h["width"], h["height"]) == (800, 800)
+    int(h["phash"], 16)  # hex
+
+
+def test_phash_is_imagehash_phash(photos: Path) -> None:
+    """Our numpy phash follows imagehash's algorithm (same bits on the same grey picture)."""
+    import imagehash
+
+    from matchers.images import _hashes, _open_rgb
+
+    for spec in ("official:veloria/official/bag-1.jpg", "other:watch:3"):
+        path = make_photo(spec, photos)
+        grey = _open_rgb(path).convert("L")
+        ours = np.packbits(_hashes(grey)["phash"].astype(np.uint8)).tobytes().hex()
+        theirs = str(imagehash.phash(grey))
+        assert hamming_hex(ours, theirs) <= 2
+
+
+@pytest.mark.parametrize("bad", ["missing.jpg", "notes.txt", "empty.jpg"])
+def test_unreadable_image_is_reported(tmp_path: Path, bad: str) -> None:
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    h = hash_image(tmp_path / bad)
+    assert set(h) == {"path", "error"}
+    assert h["error"]
+
+
+def test_png_with_transparency(tmp_path: Path) -> None:
+    img = Image.new("RGBA", (100, 80), (255, 0, 0, 0))
+    img.save(tmp_path / "a.png")
+    h = hash_image(tmp_path / "a.png")
+    assert "error" not in h and (h["width"], h["height"]) == (100, 80)
+
+
+COPIES = [
+    "resize:420",
+    "q:25",
+    "wm",
+    "band:0.15",
+    "bright:1.4",
+    "bright:0.6",
+    "crop:0.1,0.1,0.1,0.1",
+    "crop:0.1,0,0.1,0",
+    "crop:0,0.1,0,0",
+    "crop:0.08,0.03,0,0.1",
+    "crop:0.05,0,0.05,0.05|band:0.12|resize:600|q:50",
+]
+
+
+@pytest.mark.parametrize("steps", COPIES)
+@pytest.mark.parametrize("ref", ["bag-1.jpg", "shoe-3.jpg"])
+def test_transformed_copy_matches(veloria_refs: ReferenceSet, photos: Path, ref: str, steps: str) -> None:
+    m = veloria_refs.match(hash_image(make_photo(f"official:veloria/official/{ref}|{steps}", photos)))
+    assert m is not None, steps
+    assert m.reference == ref
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("line", [0, 1, 2])
+def test_lookalike_photo_does_not_match(
+    veloria_refs: ReferenceSet, photos: Path, line: int, seed: int
+) -> None:
+    """Another seller's photo of the same product line: same colours and shape, a different picture."""
+    assert veloria_refs.match(hash_image(make_photo(f"lookalike:veloria:{line}:t{seed}", photos))) is None
+
+
+def test_crop_is_described(veloria_refs: ReferenceSet, photos: Path) -> None:
+    m = veloria_refs.match(
+        hash_image(make_photo("official:veloria/official/bag-2.jpg|crop:0.1,0,0,0", photos))
+    )
+    assert m is not None and "left 10%" in m.describe_crop()
+
+
+def test_unreadable_reference_is_kept_aside(tmp_path: Path) -> None:
+    (tmp_path / "x.jpg").write_bytes(b"junk")
+    refs = ReferenceSet([(tmp_path / "x.jpg", None)])
+    assert len(refs) == 0 and refs.errors

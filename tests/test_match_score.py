@@ -1,0 +1,230 @@
+"""The score: sellers, prices, reasons, batch = single, and "more evidence never lowers it" (property)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crawler.brand import resolve_brand
+from matchers import ENGINE_VERSION, Matcher, MatchResult, Reason
+from matchers.score import combine, noisy_or, price_weight
+from tests.matching.photos import make_photo
+
+
+@pytest.fixture(scope="module")
+def veloria() -> Matcher:
+    return Matcher(resolve_brand("veloria"), today=dt.date(2026, 11, 29))
+
+
+@pytest.fixture(scope="module")
+def corvane() -> Matcher:
+    return Matcher(resolve_brand("corvane"), today=dt.date(2026, 11, 29))
+
+
+def listing(**kw: Any) -> dict[str, Any]:
+    base = {
+        "platform": "taobao",
+        "item_id": "1",
+        "title": "",
+        "price": None,
+        "currency": "CNY",
+        "seller_id": "someone",
+        "seller_name": "小店",
+    }
+    base.update(kw)
+    return base
+
+
+def test_contract_shape(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="VELORIA 高仿 女包", price=199))
+    assert isinstance(r, MatchResult) and r.engine_version == ENGINE_VERSION
+    assert 0 <= r.score <= 1 and r.suspect and r.mark_id == "veloria-word"
+    assert all(isinstance(x, Reason) for x in r.reasons)
+    d = r.to_dict()
+    assert {"score", "suspect", "mark_id", "reasons", "engine_version"} <= set(d)
+    json.dumps(d)
+    assert {"kind", "detail", "weight"} <= set(d["reasons"][0])
+
+
+def test_reasons_read_like_the_issue(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="薇洛瑞娅 手提包", price=99))
+    details = " | ".join(x.detail for x in r.reasons)
+    assert "薇洛瑞娅" in details and "homophone" in details
+    assert "price ¥99 is 7% of the floor ¥1,500" in details
+    assert r.explanation.startswith("link ")
+
+
+def test_mark_alone_is_not_a_suspect_but_ranks_high(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="VELORIA 女包 代购", price=3200))
+    assert not r.suspect and r.score == pytest.approx(0.45)
+
+
+def test_no_link_no_score(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="高仿 女包 A货 1:1 加微信", price=99))
+    assert r.score == 0 and not r.suspect and r.mark_id is None
+    assert any(x.kind == "lexicon" for x in r.reasons)  # still shown
+
+
+def test_authorised_seller_is_capped(veloria: Matcher) -> None:
+    r = veloria.score(listing(platform="tmall", seller_id="2200011", title="VELORIA 高仿 特价", price=99))
+    assert not r.suspect and r.score <= 0.1
+    assert any("authorised" in x.detail for x in r.reasons)
+
+
+def test_authorised_on_another_platform_is_not(veloria: Matcher) -> None:
+    r = veloria.score(listing(platform="taobao", seller_id="2200011", title="VELORIA 特价", price=99))
+    assert r.suspect
+
+
+def test_expired_distributor_is_a_suspect(veloria: Matcher) -> None:
+    r = veloria.score(
+        listing(seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="真皮女包", price=2999)
+    )
+    assert r.suspect
+    assert any("authorisation expired on 2025-06-30" in x.detail for x in r.reasons)
+
+
+def test_expired_distributor_before_expiry_is_authorised(veloria: Matcher) -> None:
+    r = veloria.score(
+        listing(seller_id="tb_778899", title="VELORIA 女包", price=2999, seen_at="2025-06-30T10:00:00")
+    )
+    assert not r.suspect and r.score <= 0.1
+
+
+def test_fake_official_shop(corvane: Matcher) -> None:
+    r = corvane.score(
+        listing(
+            platform="tmall",
+            seller_id="2201234",
+            seller_name="corvane官方旗舰店",
+            title="男士手表",
+            price=9000,
+        )
+    )
+    assert r.suspect and r.mark_id == "corvane-word"
+
+
+@pytest.mark.parametrize(("price", "weight"), [(99, 0.9), (750, 0.6), (1400, 0.18), (1500, 0.0), (5000, 0.0)])
+def test_price_weight(price: float, weight: float) -> None:
+    assert price_weight(price, 1500) == pytest.approx(weight, abs=0.03)
+
+
+def test_price_further_below_is_stronger() -> None:
+    weights = [price_weight(p, 1500) for p in range(0, 1600, 50)]
+    assert weights == sorted(weights, reverse=True)
+
+
+@pytest.mark.parametrize("price", [None, "abc", float("nan"), -5, True, "199"])
+def test_odd_prices_tolerated(veloria: Matcher, price: Any) -> None:
+    r = veloria.score(listing(title="VELORIA", price=price))
+    assert 0 <= r.score <= 1
+
+
+def test_missing_keys_tolerated(veloria: Matcher) -> None:
+    assert veloria.score({}).score == 0
+    assert veloria.score({"title": None, "seller_id": 123}).score == 0
+
+
+def test_other_currency_has_no_floor(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="VELORIA", price=1, currency="USD"))
+    assert not any(x.kind == "price" for x in r.reasons)
+
+
+def test_unreadable_image_is_a_reason(veloria: Matcher, tmp_path: Path) -> None:
+    r = veloria.score(listing(title="VELORIA", image_paths=[str(tmp_path / "gone.jpg")]))
+    assert any(x.kind == "image" and x.detail.startswith("image unreadable") for x in r.reasons)
+    assert r.image_hashes == [{"path": str(tmp_path / "gone.jpg"), "error": "file not found"}]
+
+
+def test_brand_photo_under_generic_title(veloria: Matcher, tmp_path: Path) -> None:
+    path = make_photo("official:veloria/official/bag-2.jpg|crop:0.1,0,0,0.1|q:60", tmp_path)
+    r = veloria.score(listing(title="女士手提包 新款", price=2500, image_paths=[str(path)]))
+    assert r.suspect
+    assert any("bag-2.jpg" in x.detail and "cropped" in x.detail for x in r.reasons)
+    assert r.image_hashes[0]["recipe"]
+
+
+def test_precomputed_hashes_are_reused(veloria: Matcher, tmp_path: Path) -> None:
+    from matchers.images import hash_image
+
+    path = make_photo("official:veloria/official/bag-1.jpg", tmp_path)
+    h = hash_image(path)
+    h["dhash32"] = "00" * 128  # a visibly different hash: proves it was used rather than recomputed
+    r = veloria.score(listing(title="女包", image_paths=[str(path)], images=[h]))
+    assert r.image_hashes[0]["dhash32"] == "00" * 128
+
+
+def test_score_many_equals_score(veloria: Matcher) -> None:
+    items = [
+        listing(title=t, price=p)
+        for t, p in [
+            ("VELORIA 高仿", 99),
+            ("velour 丝绒", 50),
+            ("V E L O R I A", None),
+            ("", 1),
+            ("Veloira 包", 300),
+        ]
+    ]
+    assert [r.to_dict() for r in veloria.score_many(items)] == [veloria.score(i).to_dict() for i in items]
+
+
+# --- more evidence never lowers the score -----------------------------------------------------------
+
+TITLES = ["VELORIA 女包", "V E L O R I A", "薇洛瑞娅 包", "女士手提包", "velour 包", "Veloira", "高仿真 花"]
+EXTRA_WORDS = [
+    "高仿",
+    "A货",
+    "1:1",
+    "加微信",
+    "私聊",
+    "原单",
+    "VX",
+    "工厂",
+    "代购",
+    "正品",
+    "VELORIA",
+    "薇洛瑞亚",
+]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    title=st.sampled_from(TITLES),
+    extra=st.lists(st.sampled_from(EXTRA_WORDS), min_size=1, max_size=3),
+    price=st.one_of(st.none(), st.floats(min_value=1, max_value=5000)),
+    cut=st.floats(min_value=0.0, max_value=0.99),
+    seller=st.sampled_from(["x1", "tb_778899"]),
+)
+def test_more_evidence_never_lowers(
+    veloria: Matcher, title: str, extra: list[str], price: float | None, cut: float, seller: str
+) -> None:
+    before = veloria.score(listing(title=title, price=price, seller_id=seller)).score
+    more_words = veloria.score(
+        listing(title=title + " " + " ".join(extra), price=price, seller_id=seller)
+    ).score
+    assert more_words >= before - 1e-9
+    if price is not None:
+        cheaper = veloria.score(listing(title=title, price=price * (1 - cut), seller_id=seller)).score
+        assert cheaper >= before - 1e-9
+    named = veloria.score(
+        listing(title=title, price=price, seller_id=seller, seller_name="VELORIA官方店")
+    ).score
+    assert named >= before - 1e-9
+
+
+@given(
+    links=st.lists(st.floats(0, 1), min_size=1, max_size=4),
+    evidence=st.lists(st.floats(0, 1), max_size=4),
+    more=st.floats(0, 1),
+)
+def test_combination_is_monotone(links: list[float], evidence: list[float], more: float) -> None:
+    base = combine(noisy_or(links), noisy_or(evidence))
+    assert combine(noisy_or([*links, more]), noisy_or(evidence)) >= base - 1e-12
+    assert combine(noisy_or(links), noisy_or([*evidence, more])) >= base - 1e-12
+    assert 0 <= base <= 1
