@@ -90,12 +90,36 @@ def rewrite_origin(url: str, sandbox: str | None) -> str:
     return f"{sandbox.rstrip('/')}/{parts.netloc}{rest}{query}"
 
 
-def gone_reason(status: int | None, final_url: str, text: str) -> str | None:
-    """Why the page shows the listing is gone, or None when it looks live."""
+def real_url(url: str, sandbox: str | None) -> str:
+    """The platform URL a sandbox URL stands for (the inverse of :func:`rewrite_origin`)."""
+    if sandbox and url.startswith(sandbox.rstrip("/") + "/"):
+        return "https://" + url[len(sandbox.rstrip("/")) + 1 :]
+    return url
+
+
+def gone_reason(
+    status: int | None, final_url: str, text: str, requested_url: str | None = None
+) -> str | None:
+    """Why the page shows the listing is gone, or None when it looks live.
+
+    Signs: HTTP 404/410; a redirect to the platform's not-found page (``noitem.htm``…) or to another
+    host's home page (JD sends a removed item to ``www.jd.com/?d``); the platform's removal text.
+    URLs are the platform's own (see :func:`real_url` for sandbox captures).
+    """
     if status in (404, 410):
         return f"HTTP {status}"
-    if GONE_URL.search(urlsplit(final_url).path + "?" + urlsplit(final_url).query):
+    final = urlsplit(final_url)
+    if GONE_URL.search(final.path + "?" + final.query):
         return f"redirected to {final_url}"
+    if requested_url:
+        asked = urlsplit(requested_url)
+        if (
+            final.netloc
+            and final.netloc != asked.netloc
+            and final.path in ("", "/")
+            and asked.path not in ("", "/")
+        ):
+            return f"redirected to the home page {final_url}"
     lowered = text.lower()
     for phrase in GONE_TEXTS:
         if phrase.lower() in lowered:
@@ -133,7 +157,8 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def check_chromium(path: str = CHROMIUM) -> None:
+def check_chromium(path: str | None = None) -> None:
+    path = path or CHROMIUM
     if not Path(path).is_file():
         raise UserError(f"Chromium not found at {path}: install it (apt-get install chromium fonts-noto-cjk)")
 
@@ -147,12 +172,12 @@ class Capturer:
         sandbox: str | None = None,
         timeout_ms: int = TIMEOUT_MS,
         actor: str = "markwatch",
-        executable: str = CHROMIUM,
+        executable: str | None = None,
     ) -> None:
         self.sandbox = sandbox
         self.timeout_ms = timeout_ms
         self.actor = actor
-        self.executable = executable
+        self.executable = executable or CHROMIUM
         self._pw: Any = None
         self._browser: Any = None
         self._context: Any = None
@@ -169,6 +194,9 @@ class Capturer:
             self._context = self._browser.new_context(
                 viewport=VIEWPORT, locale="zh-CN", ignore_https_errors=False
             )
+            if self.sandbox:
+                # the page's own requests (photos on alicdn/360buyimg/sinaimg…) go to the sandbox too
+                self._context.route("**/*", self._to_sandbox)
         except Exception as exc:
             self._pw.stop()
             raise UserError(
@@ -183,6 +211,19 @@ class Capturer:
         finally:
             if self._pw is not None:
                 self._pw.stop()
+
+    def _to_sandbox(self, route: Any) -> None:
+        url = route.request.url
+        assert self.sandbox is not None
+        if url.startswith(self.sandbox.rstrip("/")) or not url.startswith(("http://", "https://")):
+            route.continue_()
+            return
+        try:
+            response = route.fetch(url=rewrite_origin(url, self.sandbox), max_redirects=5)
+        except Exception:  # an unreachable resource must not break the capture of the page
+            route.abort()
+            return
+        route.fulfill(response=response)
 
     @property
     def browser_version(self) -> str:
@@ -208,7 +249,12 @@ class Capturer:
             cap.final_url = page.url
             text = page.inner_text("body") if page.query_selector("body") else ""
             html = page.content()
-            gone = gone_reason(cap.http_status, page.url, text)
+            if self.sandbox and text.startswith("sandbox: no route"):
+                cap.detail["error"] = f"the sandbox does not serve this page ({text.splitlines()[0][:160]})"
+                return cap
+            gone = gone_reason(
+                cap.http_status, real_url(page.url, self.sandbox), text, requested_url=target.url
+            )
             if gone is not None:
                 cap.state = "gone"
                 cap.detail["gone"] = gone

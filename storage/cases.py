@@ -450,8 +450,9 @@ def verify_after_crawl(
 ) -> VerifyResult:
     """Check a crawl's listings against the takedowns; never commits. Call it after each ingest batch.
 
-    1. **Still live.** Every listing this crawl saw (``ingest_result.ids``, which includes
-       ``reappeared_ids``) whose status is ``reported`` or ``removed``, or that is linked to a case
+    1. **Still live.** Every listing this crawl saw live (``ingest_result.ids``, which includes
+       ``reappeared_ids``, and still ``live`` after the crawl — an item page that showed removal
+       makes it not live) whose status is ``reported`` or ``removed``, or that is linked to a case
        whose status is ``removed``, is flagged: ``Listing.extra["seen_after_takedown"]`` records the
        run, the time and the status, and each open case it belongs to gets a :class:`CaseEvent` note.
     2. **Re-listed.** Every *new* listing (``ingest_result.new_ids``) of this brand from the same
@@ -490,13 +491,15 @@ def _flag_still_live(
             )
         }
         listings = session.scalars(
-            select(Listing).where(Listing.id.in_(chunk)).where(Listing.status.in_(TAKEN_DOWN))
+            select(Listing)
+            .where(Listing.id.in_(chunk), Listing.live.is_(True))
+            .where(Listing.status.in_(TAKEN_DOWN))
         ).all()
         by_id = {lst.id: lst for lst in listings}
         for lid in cased:
             if lid not in by_id:
                 extra = session.get(Listing, lid)
-                if extra is not None and cased[lid].status == C.removed:
+                if extra is not None and extra.live and cased[lid].status == C.removed:
                     by_id[lid] = extra
         for lid, lst in sorted(by_id.items()):
             flag = {"run_id": run_id, "at": when.isoformat(timespec="seconds"), "status": lst.status}
