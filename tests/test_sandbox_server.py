@@ -365,7 +365,7 @@ def test_relisted_item_has_new_urls_but_the_same_photo_bytes(sb: Sandbox) -> Non
 
 @pytest.fixture(scope="module")
 def big() -> Iterator[Sandbox]:
-    with serve(seed=2, size=20000) as s:
+    with serve(seed=2, size=24000) as s:
         yield s
 
 
