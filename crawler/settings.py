@@ -40,6 +40,8 @@ MARKWATCH_BACKOFF_MAX = 300.0
 MARKWATCH_PLAYWRIGHT = os.environ.get("MARKWATCH_PLAYWRIGHT", "") in ("1", "true", "yes")
 #: The Chromium binary Playwright launches when rendering is on.
 MARKWATCH_CHROMIUM = os.environ.get("MARKWATCH_CHROMIUM", "/usr/bin/chromium")
+#: Stop a platform's crawl at its first refused search page instead of asking again (polite).
+MARKWATCH_STOP_ON_REFUSAL = True
 #: Settings applied on top of these when crawling the sandbox: full speed, no politeness delays.
 MARKWATCH_SANDBOX_OVERRIDES: dict[str, Any] = {
     "AUTOTHROTTLE_ENABLED": False,

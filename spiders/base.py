@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -184,12 +185,21 @@ class PlatformSpider(scrapy.Spider):
         page_no = int(response.meta.get("markwatch_page", 1))
         parsed = self.refusal_from_meta(response) or self.safely(self.parse_search_page, response)
         self.record(response, parsed, kind="search")
+        self.stop_if_refused(parsed)
         for listing in parsed.listings:
             listing.search_term = term
             listing.page = page_no
         yield from self.complete(parsed.listings)
         if parsed.outcome == "ok":
             yield from self.next_pages(term, page_no, parsed)
+
+    def stop_if_refused(self, parsed: ParsedPage) -> None:
+        """A platform that refused a search page refuses the next ones too: stop asking (politely),
+        unless ``MARKWATCH_STOP_ON_REFUSAL`` is off. Requests already sent finish and are reported."""
+        if not parsed.refusal or not hasattr(self, "settings"):
+            return
+        if self.settings.getbool("MARKWATCH_STOP_ON_REFUSAL", True):
+            raise CloseSpider(f"refused:{parsed.refusal}")
 
     def next_pages(self, term: str, page_no: int, parsed: ParsedPage) -> Iterator[scrapy.Request]:
         """Page 1 states the page count: schedule the rest at once; otherwise follow page by page."""

@@ -81,6 +81,7 @@ class JdSpider(PlatformSpider):
         if parsed.outcome == "layout-changed" and not response.body.strip():
             parsed = ParsedPage([], "empty", detail="empty s_new.php half")
         self.record(response, parsed, kind="search")
+        self.stop_if_refused(parsed)
         for listing in parsed.listings:
             listing.search_term, listing.page = term, page_no
         items = [r for r in self.complete(parsed.listings)]

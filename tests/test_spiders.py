@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 import scrapy
+from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
@@ -146,8 +147,10 @@ def test_refused_page_is_reported_with_advice_and_stops_paging(tmp_path: Path) -
         "markwatch_refusal": ("login", "redirected to login.taobao.com"),
     }
     url = "https://s.taobao.com/search?q=veloria&s=0"
-    results = list(spider.parse(HtmlResponse(url=url, status=302, body=b"", request=Request(url, meta=meta))))
-    assert results == []
+    refused = HtmlResponse(url=url, status=302, body=b"", request=Request(url, meta=meta))
+    with pytest.raises(CloseSpider) as stop:  # no more requests to a platform that refuses
+        list(spider.parse(refused))
+    assert stop.value.reason == "refused:login"
     (report,) = spider.reports
     assert report.outcome == "refused:login" and "MARKWATCH_COOKIES_TAOBAO" in report.detail
     assert seen == [report]
@@ -245,8 +248,17 @@ def test_mtop_token_handshake_retries_with_the_new_token() -> None:
     assert again.meta["dont_merge_cookies"] and again.meta["markwatch_token_retry"]
     assert spider.reports == []  # not a refusal yet: the signed retry decides
     resp = TextResponse(url=again.url, body=body, request=again)
-    assert list(spider.parse(resp)) == []
+    with pytest.raises(CloseSpider):
+        list(spider.parse(resp))
     assert spider.reports[-1].outcome == "refused:token"
+
+
+def test_stop_on_refusal_can_be_turned_off() -> None:
+    spider = make(WeiboSpider, {"MARKWATCH_STOP_ON_REFUSAL": False}, terms="veloria")
+    url = "https://passport.weibo.com/visitor/visitor?entry=miniblog&a=enter"
+    page = HtmlResponse(url=url, body=b"<html></html>", request=Request(url, meta=spider.search_meta("v", 1)))
+    assert list(spider.parse(page)) == []
+    assert spider.reports[-1].outcome == "refused:visitor"
 
 
 def test_item_page_failure_keeps_the_hit() -> None:
