@@ -1229,3 +1229,35 @@ def weibo_getindex(
             "scheme": f"sinaweibo://cardlist?containerid={quote(containerid, safe='')}",
         },
     }
+
+
+def weibo_detail_page(x: Listing, epoch: int, seed: int) -> str:
+    """m.weibo.cn/detail/<mid>: the post as ``var $render_data = [{"status": {...}}][0] || {};``."""
+    data = [{"status": weibo_mblog(x, epoch, seed, ""), "call": "1"}]
+    blob = json.dumps(data, ensure_ascii=False, indent=4).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>微博</title>
+</head>
+<body>
+<div id="app"></div>
+<script>
+var $render_data = {blob}[0] || {{}};
+</script>
+</body>
+</html>
+"""
+
+
+def weibo_post_gone_page() -> str:
+    """m.weibo.cn/detail/<mid> for a post that was deleted or never existed [inferred shape]."""
+    return """<!DOCTYPE html>
+<html lang="zh-CN">
+<head><meta charset="utf-8"><title>微博-出错了</title></head>
+<body>
+<div class="h5-4box"><p class="h5-4con">微博不存在或暂无查看权限!</p></div>
+</body>
+</html>
+"""

@@ -79,6 +79,7 @@ ROUTES: dict[str, Route] = {
         Route(
             "weibo-mobile-search", "weibo", "api", _modes("login", "visitor", "accessdeny", "empty", "layout")
         ),
+        Route("weibo-post", "weibo", "item", _modes("login", "visitor", "accessdeny")),
     )
 }
 

@@ -347,6 +347,8 @@ class Sandbox:
         hit = table.get((host, key_path))
         if hit is None and host == "item.jd.com" and re.fullmatch(r"/\d+\.html", path):
             hit = ("jd-item", self._jd_item)
+        if hit is None and host == "m.weibo.cn" and re.fullmatch(r"/detail/\w+", path):
+            hit = ("weibo-post", self._weibo_post)
         if hit is None:
             return None
         return ROUTES[hit[0]], hit[1]
@@ -418,7 +420,7 @@ class Sandbox:
                     }
                 )
             return None
-        if route.name == "weibo-mobile-search":
+        if route.name in ("weibo-mobile-search", "weibo-post"):
             if mode == "login":
                 return Reply.json(
                     {"ok": -100, "url": f"https://passport.weibo.cn/signin/welcome?entry=mweibo&r={enc}"}
@@ -563,6 +565,7 @@ class Sandbox:
                 "jd-item": "/item.jd.com/SKU.html",
                 "weibo-search": "/s.weibo.com/weibo?q=KW&page=N[&timescope=custom:YYYY-MM-DD-H:YYYY-MM-DD-H]",
                 "weibo-mobile-search": "/m.weibo.cn/api/container/getIndex?containerid=100103type%3D1%26q%3DKW&page_type=searchall&page=N",
+                "weibo-post": "/m.weibo.cn/detail/MID (or BID)",
                 "images": "/g-search1.alicdn.com/…, /img.alicdn.com/…, /gd1.alicdn.com/…, /img1x.360buyimg.com/nN/jfs/…, /wxN.sinaimg.cn/SIZE/PID.jpg",
             },
             "admin": {
@@ -851,6 +854,15 @@ class Sandbox:
             return Reply.text(text, UTF8)
 
         return self._cached(key, make)
+
+    async def _weibo_post(self, ctx: Ctx) -> Reply:
+        ref = ctx.path.rsplit("/", 1)[-1]
+        x = self.catalogue.get("weibo", ref)
+        if x is None:
+            x = next((p for p in self.catalogue.by_platform("weibo") if p.bid == ref), None)
+        if x is None or not x.live(self.epoch):
+            return Reply.text(pages.weibo_post_gone_page())
+        return Reply.text(pages.weibo_detail_page(x, self.epoch, self.seed))
 
     async def _weibo_mobile(self, ctx: Ctx) -> Reply:
         containerid = ctx.query.get("containerid", "")

@@ -623,3 +623,17 @@ def test_same_seed_serves_the_same_page() -> None:
     with serve(seed=9, size=200) as a, serve(seed=9, size=200) as b:
         for path in SEARCH.values():
             assert fetch(a, path).body == fetch(b, path).body
+
+
+def test_weibo_post_detail_and_removed_post() -> None:
+    with serve(seed=5, size=300) as s:
+        post = next(x for x in s.catalogue.by_platform("weibo") if x.born == 0 and x.removed is not None)
+        text = fetch(s, f"/m.weibo.cn/detail/{post.item_id}").text()
+        m = re.search(r"var \$render_data = (\[.*?\])\[0\] \|\| \{\};", text, re.S)
+        assert m, text[:300]
+        status = json.loads(m.group(1))[0]["status"]
+        assert status["mid"] == post.item_id and status["user"]["id"] == int(post.seller.seller_id)
+        assert fetch(s, f"/m.weibo.cn/detail/{post.bid}").text() == text  # the bid works too
+        s.advance(post.removed)
+        assert "微博不存在" in fetch(s, f"/m.weibo.cn/detail/{post.item_id}").text()
+        assert fetch(s, "/m.weibo.cn/detail/1?_sandbox_refuse=visitor").status == 302
