@@ -99,3 +99,21 @@ if MARKWATCH_PLAYWRIGHT:  # optional JavaScript rendering (scrapy-playwright), o
     }
     PLAYWRIGHT_BROWSER_TYPE = "chromium"
     PLAYWRIGHT_LAUNCH_OPTIONS = {"executable_path": MARKWATCH_CHROMIUM, "headless": True}
+
+# --- markwatch's pipelines: one add-on (crawler/addon.py) ----------------------------------------
+
+ADDONS = {"crawler.addon.MarkwatchAddon": 0}
+#: Database the store pipeline writes to (default: sqlite:///markwatch.db; env MARKWATCH_DB).
+MARKWATCH_DB: str | None = os.environ.get("MARKWATCH_DB") or None
+#: Crawl-run id the store pipeline records under; set by `markwatch crawl`, created when absent.
+MARKWATCH_RUN_ID: int | None = None
+#: Where listing photos are downloaded (Scrapy's media pipeline); empty turns photo downloads off.
+MARKWATCH_PHOTOS_DIR = os.environ.get("MARKWATCH_PHOTOS_DIR", "markwatch-photos")
+#: How many photos of each listing are downloaded and hashed.
+MARKWATCH_MAX_IMAGES = 3
+#: Listings stored per database transaction.
+MARKWATCH_STORE_BATCH = 500
+#: Run markwatch's item pipelines at all (False: spiders only, e.g. for `markwatch parse`-style checks).
+MARKWATCH_PIPELINES = True
+#: Store listings in the database (False: validate, dedupe, photos and scoring only).
+MARKWATCH_STORE = True

@@ -1,0 +1,192 @@
+"""Run one crawl of a brand on several platforms in this process: the heart of ``markwatch crawl``.
+
+Each platform's spider runs as its own Scrapy crawler in one ``CrawlerProcess`` (Twisted's reactor
+starts once per process: the scheduler runs crawls in subprocesses for that reason). The run is one
+:class:`~storage.models.CrawlRun` row; each spider's store pipeline adds its platform's row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.brand import Brand
+from crawler.items import PageReport
+from storage.db import make_engine
+from storage.ingest import sync_brand
+from storage.models import CrawlRun, CrawlRunPlatform, utcnow
+
+logger = logging.getLogger(__name__)
+
+#: What to tell the user for each way a platform can refuse (the spiders' reports carry details).
+OK_OUTCOMES = ("ok", "empty")
+
+
+@dataclass
+class PlatformSummary:
+    platform: str
+    pages: int = 0
+    listings: int = 0
+    new_listings: int = 0
+    changed_listings: int = 0
+    new_suspects: int = 0
+    errors: int = 0
+    outcome: str = "not run"
+    detail: str = ""
+
+    @property
+    def crawled(self) -> bool:
+        return self.outcome in OK_OUTCOMES
+
+
+@dataclass
+class CrawlSummary:
+    run_id: int
+    platforms: list[PlatformSummary] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.platforms) and all(p.crawled for p in self.platforms)
+
+
+def project_settings() -> Settings:
+    """markwatch's Scrapy settings wherever the command runs (no scrapy.cfg needed in the cwd)."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    return get_project_settings()
+
+
+def crawl_settings(
+    db_url: str | None,
+    run_id: int,
+    *,
+    sandbox_url: str | None = None,
+    photos_dir: str | None = "markwatch-photos",
+    save_dir: str | None = None,
+    log_level: str = "WARNING",
+    extra: dict[str, Any] | None = None,
+) -> Settings:
+    settings = project_settings()
+    overrides: dict[str, Any] = {
+        "MARKWATCH_DB": db_url,
+        "MARKWATCH_RUN_ID": run_id,
+        "MARKWATCH_PHOTOS_DIR": photos_dir,
+        "LOG_LEVEL": log_level,
+    }
+    if save_dir:
+        overrides["MARKWATCH_SAVE_DIR"] = save_dir
+    if sandbox_url:
+        overrides["MARKWATCH_SANDBOX_URL"] = sandbox_url.rstrip("/")
+        overrides.update(settings.getdict("MARKWATCH_SANDBOX_OVERRIDES"))
+    overrides.update(extra or {})
+    settings.setdict(overrides, priority="cmdline")
+    return settings
+
+
+def start_run(
+    db_url: str | None, brand: Brand, *, origin: str | None, kind: str = "crawl", **info: Any
+) -> int:
+    engine = make_engine(db_url)
+    with Session(engine) as s, s.begin():
+        brand_id = sync_brand(s, brand)
+        run = CrawlRun(brand_id=brand_id, kind=kind, origin=origin, settings=info)
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    engine.dispose()
+    return run_id
+
+
+def finish_run(db_url: str | None, run_id: int, platforms: Sequence[str]) -> CrawlSummary:
+    engine = make_engine(db_url)
+    summary = CrawlSummary(run_id)
+    with Session(engine) as s, s.begin():
+        rows = {
+            r.platform: r
+            for r in s.scalars(select(CrawlRunPlatform).where(CrawlRunPlatform.run_id == run_id))
+        }
+        for platform in platforms:
+            row = rows.get(platform)
+            if row is None:
+                summary.platforms.append(
+                    PlatformSummary(platform, outcome="error", detail="the spider did not finish")
+                )
+                continue
+            summary.platforms.append(
+                PlatformSummary(
+                    platform=platform,
+                    pages=row.pages,
+                    listings=row.listings,
+                    new_listings=row.new_listings,
+                    changed_listings=row.changed_listings,
+                    new_suspects=row.new_suspects,
+                    errors=row.errors,
+                    outcome=row.outcome,
+                    detail=row.detail or "",
+                )
+            )
+        run = s.get(CrawlRun, run_id)
+        if run is not None:
+            run.finished_at = utcnow()
+            run.outcome = (
+                "ok"
+                if summary.ok
+                else ("failed" if not any(p.crawled for p in summary.platforms) else "partial")
+            )
+            run.stats = {p.platform: p.outcome for p in summary.platforms}
+    engine.dispose()
+    return summary
+
+
+def run_crawl(
+    brand: Brand,
+    platforms: Sequence[str],
+    *,
+    db_url: str | None,
+    max_pages: int = 3,
+    sandbox_url: str | None = None,
+    photos_dir: str | None = "markwatch-photos",
+    save_dir: str | None = None,
+    extra_settings: dict[str, Any] | None = None,
+    on_page: Callable[[PageReport], None] | None = None,
+    on_item: Callable[[str], None] | None = None,
+    kind: str = "crawl",
+) -> CrawlSummary:
+    """Crawl ``brand`` on ``platforms`` into the database; returns the per-platform summary."""
+    run_id = start_run(
+        db_url, brand, origin=sandbox_url, kind=kind, platforms=list(platforms), max_pages=max_pages
+    )
+    settings = crawl_settings(
+        db_url,
+        run_id,
+        sandbox_url=sandbox_url,
+        photos_dir=photos_dir,
+        save_dir=save_dir,
+        extra=extra_settings,
+    )
+    process = CrawlerProcess(settings, install_root_handler=True)
+    from spiders.base import page_reported
+
+    for n, platform in enumerate(platforms):
+        spidercls = process.spider_loader.load(platform)
+        crawler = Crawler(spidercls, settings, init_reactor=n == 0)
+        if on_page is not None:
+            crawler.signals.connect(
+                lambda report, spider, **_: on_page(report), signal=page_reported, weak=False
+            )
+        if on_item is not None:
+            crawler.signals.connect(
+                lambda item, spider, **_: on_item(spider.platform), signal=signals.item_scraped, weak=False
+            )
+        process.crawl(crawler, brand=str(brand.source or brand.slug), max_pages=max_pages)
+    process.start()
+    return finish_run(db_url, run_id, platforms)
