@@ -522,9 +522,12 @@ def taobao_noitem_page(item_id: str, host: str) -> str:
 
 def tmall_product(x: Listing, q: str, epoch: int, seed: int, pos: int, layout: str) -> str:
     uid = x.seller.seller_id
-    rn = _rn(x)
-    href = f"//detail.tmall.com/item.htm?id={x.item_id}&amp;skuId={x.sku_id}&amp;user_id={uid}&amp;cat_id=2&amp;is_b=1&amp;rn={rn}"
-    pic = images.tmall_list_pic(token(x, 0, seed), uid) + "_b.jpg"
+    cached = x.cache.get("tm")
+    if cached is None:
+        rn = _rn(x)
+        href = f"//detail.tmall.com/item.htm?id={x.item_id}&amp;skuId={x.sku_id}&amp;user_id={uid}&amp;cat_id=2&amp;is_b=1&amp;rn={rn}"
+        cached = x.cache["tm"] = (rn, href, images.tmall_list_pic(token(x, 0, seed), uid) + "_b.jpg")
+    rn, href, pic = cached
     img = f'<img src="{pic}">' if pos < 10 else f'<img data-ks-lazyload="{pic}">'
     price = _price(x.price(epoch))
     title = esc(x.title)
@@ -735,7 +738,9 @@ def tmall_detail_page(x: Listing, epoch: int, seed: int, offshelf: bool = False)
 
 def jd_item_li(x: Listing, kw: str, epoch: int, seed: int, show_price: bool, layout: str) -> str:
     sku = x.item_id
-    pic = images.jd_pic(token(x, 0, seed), "n7")
+    pic = x.cache.get("jd")
+    if pic is None:
+        pic = x.cache["jd"] = images.jd_pic(token(x, 0, seed), "n7")
     price = _price(x.price(epoch))
     self_op = x.seller.verified and x.category == "authorised"
     promo = esc(f"{x.seller.name} 正品保障" if self_op else "店铺热卖 限时优惠")

@@ -301,10 +301,7 @@ class Sandbox:
             mode = None
         if mode in ("throttle", "unavailable"):
             return self._respond(self._throttle(mode))
-        real_url = f"https://{host}{path}" + (
-            "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items()) if query else ""
-        )
-        ctx = Ctx(request, host, path, query, mode, real_url, str(request.url.origin()))
+        ctx = Ctx(request, host, path, query, mode)
         if mode in ("login", "slider", "visitor", "accessdeny", "auth605"):
             refused = self._refuse(route, ctx)
             if refused is not None:
@@ -900,8 +897,16 @@ class Ctx:
     path: str
     query: dict[str, str]
     mode: str | None
-    real_url: str
-    origin: str
+
+    @property
+    def real_url(self) -> str:
+        """The URL on the real platform this request stands for (without the sandbox's own parameters)."""
+        query = "&".join(f"{k}={quote(v, safe='')}" for k, v in self.query.items())
+        return f"https://{self.host}{self.path}" + (f"?{query}" if query else "")
+
+    @property
+    def origin(self) -> str:
+        return str(self.request.url.origin())
 
 
 def _price_filter(value: str) -> tuple[float | None, float | None]:
