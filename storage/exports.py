@@ -254,6 +254,12 @@ class PackageLink:
     def facts(self) -> str:
         return "; ".join(self.reasons) or self.reason
 
+    def short_facts(self, n: int = 3, width: int = 160) -> str:
+        """The ``n`` weightiest reasons, each clipped: what a notice lists per link."""
+        clipped = [r if len(r) <= width else r[: width - 1] + "…" for r in self.reasons[:n]]
+        more = f" (+{len(self.reasons) - n} more in links.csv)" if len(self.reasons) > n else ""
+        return ("; ".join(clipped) or self.reason) + more
+
 
 @dataclass
 class Complaint:
@@ -440,7 +446,11 @@ def export_package(
             listing=lst,
             mark=mark,
             reason=reason,
-            reasons=[reason_text(r) for r in rs if float(r.get("weight") or 0) > 0],
+            reasons=[
+                reason_text(r)
+                for r in sorted(rs, key=lambda r: -float(r.get("weight") or 0))
+                if float(r.get("weight") or 0) > 0
+            ],
             evidence=ev,
         )
         if lapsed is not None:
@@ -686,10 +696,10 @@ def _evidence_lines(c: Complaint) -> list[str]:
             shot = ev.files.get("screenshot.png", "")
             lines.append(
                 f"{n}. {lk.evidence_dir}/ — 网页截图与源码 / full-page screenshot and HTML, captured "
-                f"{ev.captured_at:%Y-%m-%d %H:%M:%S}Z, screenshot SHA-256 {shot}; {lk.facts}"
+                f"{ev.captured_at:%Y-%m-%d %H:%M:%S}Z, screenshot SHA-256 {shot}; {lk.short_facts()}"
             )
         else:
-            lines.append(f"{n}. (无网页取证 / no capture) {lk.facts}")
+            lines.append(f"{n}. (无网页取证 / no capture) {lk.short_facts()}")
         if lk.lapsed_certificate is not None:
             lines.append(
                 f"   原授权书（已于 {lk.lapsed_on} 到期）/ former authorisation, lapsed {lk.lapsed_on}: "

@@ -377,6 +377,9 @@ def test_notice_templates_use_only_documented_fields() -> None:
     for reason in t["reasons"].values():
         assert reason["zh"] and reason["en"]
     assert set(t["checklists"]) == {"alibaba", "jd", "weibo"}
+    docs = [item["doc"] for items in t["checklists"].values() for item in items]
+    assert "power of attorney when an agent files (seal, or signature with job title)" in docs
+    assert all(isinstance(d, str) and d for d in docs)
 
 
 def test_listing_status_unchanged_by_export(sqlite_db: Engine, tmp_path: Path) -> None:

@@ -200,6 +200,10 @@ def emit(
         click.echo(f"{output}: {len(rows)} row(s)", err=True)
 
 
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def _queue_table(rows: Sequence[QueueRow]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -213,12 +217,16 @@ def _queue_table(rows: Sequence[QueueRow]) -> None:
         ("title", {"max_width": 40, "overflow": "fold"}),
         ("seller", {"max_width": 20, "overflow": "fold"}),
         ("price", {"justify": "right"}),
-        ("reasons", {"max_width": 60, "overflow": "fold"}),
+        ("reasons", {"max_width": 70, "overflow": "fold"}),
     ):
         table.add_column(col, **kw)
     for r in rows:
+        weighted = sorted(
+            (rr for rr in r.reasons if float(rr.get("weight") or 0) > 0),
+            key=lambda rr: -float(rr.get("weight") or 0),
+        )
         reasons = [f"! {f}" for f in r.flags] + [
-            f"{rr.get('kind')}: {rr.get('detail')}" for rr in r.reasons if float(rr.get("weight") or 0) > 0
+            f"{rr.get('kind')}: {_clip(str(rr.get('detail')), 90)}" for rr in weighted
         ]
         table.add_row(
             str(r.id),
@@ -228,7 +236,7 @@ def _queue_table(rows: Sequence[QueueRow]) -> None:
             r.title,
             r.seller_name or r.seller_id or "",
             "" if r.price is None else f"{r.price:,.2f}",
-            "\n".join(reasons[:4]) + (f"\n… {len(reasons) - 4} more" if len(reasons) > 4 else ""),
+            "\n".join(reasons[:4]) + (f"\n(+{len(reasons) - 4} more)" if len(reasons) > 4 else ""),
         )
     Console(width=max(120, Console().width)).print(table)
 
