@@ -75,6 +75,12 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 5
 AUTOTHROTTLE_MAX_DELAY = 60
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Weibo search is slower still (dataabc/weibo-search uses 10 s); its requests keep this fixed delay
+# (spiders/weibo.py sets autothrottle_dont_adjust_delay). The sandbox's 127.0.0.1 slot is unaffected.
+DOWNLOAD_SLOTS = {
+    "s.weibo.com": {"delay": 10, "concurrency": 1},
+    "m.weibo.cn": {"delay": 10, "concurrency": 1},
+}
 # 429 and 503 are handled by crawler.middlewares.RefusalMiddleware (Retry-After, back-off, report).
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 RETRY_TIMES = 2

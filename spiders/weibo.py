@@ -48,7 +48,8 @@ class WeiboSpider(PlatformSpider):
     def search_requests(self, term: str, page: int) -> Iterator[scrapy.Request]:
         if page > self.page_cap:
             return
-        meta = self.search_meta(term, page)
+        # hold Weibo's own slot delay (settings.DOWNLOAD_SLOTS) instead of AutoThrottle's
+        meta = self.search_meta(term, page, autothrottle_dont_adjust_delay=True)
         if self.params.api == "mobile":
             referer = "https://m.weibo.cn/search?" + urlencode(
                 {"containerid": f"100103type=1&q={term}"}, quote_via=quote
