@@ -108,6 +108,8 @@ class TaobaoSpider(PlatformSpider):
         #: The mtop token cookies in use; sent with every signed request so sign and cookie match.
         self.mtop_tokens: dict[str, str] = {}
         self._user_cookies: dict[str, str] | None = None
+        #: Per term, the cursor the last mtop answer gave (sourceS, bcoffset, ntoffset, totalResults).
+        self.mtop_feed: dict[str, dict[str, Any]] = {}
 
     @property
     def token(self) -> str:
@@ -132,7 +134,7 @@ class TaobaoSpider(PlatformSpider):
             # header and stays out of the cookie jar (which may hold an older token).
             cookie = "; ".join(f"{k}={v}" for k, v in {**self.user_cookies(), **self.mtop_tokens}.items())
             yield scrapy.Request(
-                mtop_url(term, page, self.token),
+                mtop_url(term, page, self.token, self.mtop_feed.get(term)),
                 meta={**meta, "dont_merge_cookies": True, "markwatch_no_cookies": True},
                 headers={"Referer": "https://s.taobao.com/", **({"Cookie": cookie} if cookie else {})},
                 errback=self.search_failed,
@@ -146,7 +148,10 @@ class TaobaoSpider(PlatformSpider):
     def parse_search_page(self, response: Response) -> ParsedPage:
         text = to_text(response.body, content_type(response))
         if self.params.api == "mtop" or "mtop." in response.url:
-            return parse_taobao_mtop(text, response.url)
+            parsed = parse_taobao_mtop(text, response.url)
+            if parsed.outcome == "ok" and parsed.next:  # fed into the next pages' params
+                self.mtop_feed[str(response.meta.get("markwatch_term", ""))] = dict(parsed.next)
+            return parsed
         return parse_taobao_search(text, response.url)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:

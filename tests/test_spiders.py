@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -223,6 +224,13 @@ def test_mtop_hit_without_seller_follows_the_item_page() -> None:
     resp = response(first.url, "taobao/mtop_ok.jsonp", first.meta, TextResponse)
     listings, requests = split(list(spider.parse(resp)))
     assert [x.item_id for x in listings] == ["700000000001"]
+    (page2,) = [r for r in requests if r.meta.get("markwatch_page") == 2]  # 96 results, 48 a page
+    params = json.loads(json.loads(query(page2.url)["data"])["params"])
+    assert params["page"] == 2 and (params["sourceS"], params["bcoffset"], params["ntoffset"]) == (
+        "48",
+        "0",
+        "6",
+    )
     item_requests = [r for r in requests if r.meta.get("markwatch_kind") == "item"]
     (follow,) = item_requests
     assert follow.url == "https://detail.tmall.com/item.htm?id=700000000002"
