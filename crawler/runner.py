@@ -159,12 +159,14 @@ def run_crawl(
     extra_settings: dict[str, Any] | None = None,
     on_page: Callable[[PageReport], None] | None = None,
     on_item: Callable[[str], None] | None = None,
-    kind: str = "crawl",
+    run_id: int | None = None,
 ) -> CrawlSummary:
-    """Crawl ``brand`` on ``platforms`` into the database; returns the per-platform summary."""
-    run_id = start_run(
-        db_url, brand, origin=sandbox_url, kind=kind, platforms=list(platforms), max_pages=max_pages
-    )
+    """Crawl ``brand`` on ``platforms`` into the database; returns the per-platform summary.
+
+    ``run_id`` names a :class:`CrawlRun` row made beforehand (the scheduler's); otherwise one is made.
+    """
+    if run_id is None:
+        run_id = start_run(db_url, brand, origin=sandbox_url, platforms=list(platforms), max_pages=max_pages)
     settings = crawl_settings(
         db_url,
         run_id,

@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "match",
     "sandbox",
     "crawl",
+    "schedule",
+    "demo",
     "parse",
     "review",
     "evidence",

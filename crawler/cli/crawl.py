@@ -49,6 +49,7 @@ def crawl_with_progress(
     photos_dir: Path,
     console: Console,
     show_progress: bool = True,
+    run_id: int | None = None,
 ) -> CrawlSummary:
     brand = app.brand(brand_ref)
     app.engine()  # one-line errors for an unreachable or old database, before Scrapy starts
@@ -91,6 +92,7 @@ def crawl_with_progress(
             photos_dir=str(photos_dir),
             on_page=on_page,
             on_item=on_item,
+            run_id=run_id,
         )
         for p in chosen:
             progress.update(tasks[p], total=1, completed=1, last="done")
@@ -124,6 +126,7 @@ def crawl_with_progress(
     help="Where listing photos are stored.",
 )
 @click.option("--no-progress", is_flag=True, help="No live progress display.")
+@click.option("--run-id", type=int, hidden=True, help="Record under this crawl-run row (the scheduler's).")
 @pass_app
 def crawl(
     app: AppContext,
@@ -133,6 +136,7 @@ def crawl(
     sandbox_url: str | None,
     photos_dir: Path,
     no_progress: bool,
+    run_id: int | None,
 ) -> None:
     """Search the platforms for BRAND's terms, score every hit and store it.
 
@@ -146,7 +150,15 @@ def crawl(
     """
     console = Console()
     summary = crawl_with_progress(
-        app, brand_ref, platforms, max_pages, sandbox_url, photos_dir, console, show_progress=not no_progress
+        app,
+        brand_ref,
+        platforms,
+        max_pages,
+        sandbox_url,
+        photos_dir,
+        console,
+        show_progress=not no_progress,
+        run_id=run_id,
     )
     print_summary(console, summary)
     sys.exit(0 if summary.ok else 1)
