@@ -1,5 +1,8 @@
 """The suspects queue: listings to review, highest risk first, with the reasons of their latest score.
 
+Re-listings (``relisted``: a new listing repeating a removed or reported one) come first, then the
+rest by score.
+
 :func:`select_listings` builds one SELECT from a :class:`QueueFilter`; :func:`queue` runs it and
 attaches each listing's latest reasons (one more SELECT for the page of rows). Works the same on
 SQLite and PostgreSQL; text search is a case-insensitive ``LIKE`` over title, seller and item id.
@@ -12,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.errors import UserError
@@ -138,7 +141,11 @@ def select_listings(f: QueueFilter) -> Select[Listing, str]:
                 Listing.item_id == f.search,
             )
         )
-    stmt = stmt.order_by(Listing.score.desc().nulls_last(), Listing.last_seen.desc(), Listing.id)
+    # re-listings of taken-down listings first (the alert on the queue), then by score
+    relisted_first = case((Listing.status == ListingStatus.relisted.value, 0), else_=1)
+    stmt = stmt.order_by(
+        relisted_first, Listing.score.desc().nulls_last(), Listing.last_seen.desc(), Listing.id
+    )
     if f.limit:
         stmt = stmt.limit(f.limit)
     return stmt

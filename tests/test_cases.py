@@ -211,8 +211,10 @@ def test_relisting_by_same_seller_and_same_photos(review_db: Engine) -> None:
         assert lst3 is not None and lst3.status == "new" and lst3.relisted_from is None
         from storage.queries import QueueFilter, queue
 
-        flagged = {r.id: r.flags for r in queue(s, QueueFilter())}
+        rows = queue(s, QueueFilter())
+        flagged = {r.id: r.flags for r in rows}
         assert flagged[new1] == [f"relisting of #{old}"]
+        assert {r.id for r in rows[:2]} == {new1, new2}  # re-listings lead the queue
 
 
 def test_removed_listing_seen_live_again_is_flagged(review_db: Engine) -> None:

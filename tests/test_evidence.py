@@ -221,6 +221,16 @@ def test_cli_capture_records_and_verify_catches_tampering(
     result = CliRunner().invoke(cli, ["evidence", "verify", str(out)])
     assert result.exit_code == 1
     assert f"CHANGED  {html.relative_to(out).as_posix()}" in result.output
+    # a manifest rewritten to match passes on its own, but not against the hash recorded at capture
+    manifest = live_dir / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["files"]["page.html"] = sha256_file(html)
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["evidence", "verify", str(out)]).exit_code == 0
+    result = CliRunner().invoke(cli, ["--db", db, "evidence", "verify", str(out), "--against-db"])
+    assert result.exit_code == 1, result.output
+    assert "2 capture(s) checked against the database" in result.output
+    assert f"CHANGED  {manifest.relative_to(out).as_posix()} (not the manifest recorded" in result.output
     # the package refuses the changed capture and writes nothing
     result = CliRunner().invoke(
         cli, ["--db", db, "takedown", "export", "--platform", "taobao", "--brand", "veloria", "--out",

@@ -72,9 +72,9 @@ def _fake_evidence(s: Session, lid: int, root: Path, *, state: str = "live") -> 
     return d
 
 
-def test_alibaba_package_rules(sqlite_db: Engine, tmp_path: Path) -> None:
+def test_alibaba_package_rules(review_db: Engine, tmp_path: Path) -> None:
     out = tmp_path / "pkg"
-    with Session(sqlite_db) as s, s.begin():
+    with Session(review_db) as s, s.begin():
         bid = brand_row(s)
         many = [record(f"w{i}", seller_id=f"s{i % 40}") for i in range(650)]
         _confirm(s, bid, many)  # counterfeit (lexicon reason), word mark
@@ -151,7 +151,7 @@ def test_alibaba_package_rules(sqlite_db: Engine, tmp_path: Path) -> None:
     ws = load_workbook(out / "links.xlsx").active
     assert ws is not None and len(list(ws.iter_rows())) == 658
     # draft cases, listings not yet reported
-    with Session(sqlite_db) as s:
+    with Session(review_db) as s:
         cases = s.scalars(select(TakedownCase)).all()
         assert len(cases) == len(complaints) and {c.status for c in cases} == {"draft"}
         assert s.scalar(select(func.count()).select_from(CaseListing)) == 657
@@ -391,3 +391,23 @@ def test_listing_status_unchanged_by_export(sqlite_db: Engine, tmp_path: Path) -
         assert [c.reason for c in result.complaints] == ["unauthorised-use"]  # the analyst's --reason wins
         lst = s.get(Listing, ids[0])
         assert lst is not None and lst.status == "confirmed"
+
+
+def test_cli_export_defaults_to_the_only_brand(sqlite_db: Engine, tmp_path: Path) -> None:
+    with Session(sqlite_db) as s, s.begin():
+        bid = brand_row(s)
+        _confirm(s, bid, [record("1", platform="jd")])
+    out = tmp_path / "pkg"
+    result = CliRunner().invoke(
+        cli, ["--db", str(sqlite_db.url), "takedown", "export", "--platform", "jd", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 complaint(s), 1 link(s)" in result.output and "takedown submit" in result.output
+    assert verify_tree(out).ok
+    with Session(sqlite_db) as s, s.begin():
+        brand_row(s, load_brand(_foreign_only_brand(tmp_path)))
+    result = CliRunner().invoke(
+        cli,
+        ["--db", str(sqlite_db.url), "takedown", "export", "--platform", "jd", "--out", str(tmp_path / "b")],
+    )
+    assert result.exit_code == 2 and "say which brand with --brand (veloria, veloria-eu)" in result.output

@@ -132,7 +132,14 @@ def capture(
 
 @evidence.command("verify")
 @click.argument("directory", type=click.Path(path_type=Path))
-def verify(directory: Path) -> None:
+@click.option(
+    "--against-db",
+    is_flag=True,
+    help="Also check each capture's manifest against the hash the database recorded at capture time "
+    "(catches a manifest rewritten to match a changed file).",
+)
+@pass_app
+def verify(app: AppContext, directory: Path, against_db: bool) -> None:
     """Re-check every hash under DIRECTORY (captures or a takedown package) and name each changed file.
 
     Exit status 0 when every file verifies, 1 when one changed, went missing or was added.
@@ -141,10 +148,34 @@ def verify(directory: Path) -> None:
     Example:
         markwatch evidence verify evidence/
         markwatch evidence verify packages/veloria-taobao
+        markwatch evidence verify evidence/ --against-db
     """
-    from storage.exports import verify_tree
+    from storage.exports import MANIFEST, sha256_file, verify_tree
 
     report = verify_tree(directory)
+    if against_db:
+        from sqlalchemy import select
+
+        from storage.models import Evidence
+
+        root = directory.resolve()
+        with Session(app.engine()) as session:
+            recorded = session.execute(
+                select(Evidence.directory, Evidence.manifest_sha256).where(Evidence.directory != "")
+            ).all()
+        matched = 0
+        for folder, digest in recorded:
+            path = Path(folder)
+            if not (path == root or root in path.parents) or not digest:
+                continue
+            matched += 1
+            manifest = path / MANIFEST
+            rel = manifest.relative_to(root).as_posix() if root.is_dir() else manifest.name
+            if not manifest.is_file():
+                report.missing.append(rel)
+            elif sha256_file(manifest) != digest:
+                report.changed.append(f"{rel} (not the manifest recorded at capture)")
+        click.echo(f"{matched} capture(s) checked against the database")
     for name in report.changed:
         click.echo(f"CHANGED  {name}")
     for name in report.missing:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
+from crawler.brand import Brand
 from crawler.cli.common import AppContext, pass_app
 from crawler.cli.review import default_actor
 from crawler.errors import UserError
@@ -37,7 +38,11 @@ def takedown() -> None:
 
 @takedown.command("export")
 @click.option("--platform", required=True, type=PLATFORM_CHOICE, help="The platform to complain to.")
-@click.option("--brand", "brand_ref", required=True, help="Brand slug (configs/brands/) or path to its YAML.")
+@click.option(
+    "--brand",
+    "brand_ref",
+    help="Brand slug (configs/brands/) or path to its YAML (default: the only brand in the database).",
+)
 @click.option(
     "--out",
     required=True,
@@ -46,7 +51,7 @@ def takedown() -> None:
 )
 @click.option("--actor", default=default_actor, show_default="$MARKWATCH_ACTOR or $USER", help="Who exports.")
 @pass_app
-def export(app: AppContext, platform: str, brand_ref: str, out: Path, actor: str) -> None:
+def export(app: AppContext, platform: str, brand_ref: str | None, out: Path, actor: str) -> None:
     """Build the complaint package the platform's procedure asks for, from the confirmed listings.
 
     One registered right and one reason per complaint, at most 300 links each; a bilingual notice
@@ -61,8 +66,8 @@ def export(app: AppContext, platform: str, brand_ref: str, out: Path, actor: str
     """
     from storage.exports import export_package
 
-    brand = app.brand(brand_ref)
     with Session(app.engine()) as session, session.begin():
+        brand = app.brand(brand_ref) if brand_ref else _only_brand(app, session)
         result = export_package(session, brand, platform, out, actor=actor)
     click.echo(
         f"{result.out}: {len(result.complaints)} complaint(s), {result.links} link(s), "
@@ -224,6 +229,19 @@ def list_(
             style="bold red" if r.overdue else None,
         )
     Console(width=max(120, Console().width)).print(t)
+
+
+def _only_brand(app: AppContext, session: Session) -> Brand:
+    from sqlalchemy import select
+
+    from storage.models import Brand as BrandRow
+
+    rows = session.execute(select(BrandRow.slug, BrandRow.source)).all()
+    if len(rows) != 1:
+        known = ", ".join(sorted(slug for slug, _ in rows)) or "none stored yet"
+        raise UserError(f"say which brand with --brand ({known})")
+    slug, source = rows[0]
+    return app.brand(source if source and Path(source).is_file() else slug)
 
 
 def _brand_id(app: AppContext, session: Session, brand_ref: str | None) -> int | None:
