@@ -34,6 +34,7 @@ import datetime as dt
 import hashlib
 import random
 import threading
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -507,7 +508,7 @@ class Catalogue:
         self._by_id: dict[tuple[str, str], Listing] = {}
         self._by_platform: dict[str, list[Listing]] = {p: [] for p in PLATFORMS}
         self._term_index: dict[tuple[str, str], list[Listing]] = {}
-        self._norm_cache: dict[str, list[str]] = {}
+        self._rank_cache: dict[str, tuple[list[Listing], list[str]]] = {}
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -539,25 +540,26 @@ class Catalogue:
             hit = self._term_index.get(key)
         if hit is not None:
             return hit
-        pool = self._by_platform[platform]
-        if platform == "taobao":
-            pool = pool + self._by_platform["tmall"]
-        norms = self._norms(platform)
+        pool, norms = self._ranked(platform)
         found = [x for x, title in zip(pool, norms, strict=True) if q in x.terms or q in title]
-        found.sort(key=lambda x: _hash("rank", q, x.slot, x.index))
         with self._lock:
             if len(self._term_index) > 512:
                 self._term_index.clear()
             self._term_index[key] = found
         return found
 
-    def _norms(self, platform: str) -> list[str]:
-        """Normalised titles of the pool a search on ``platform`` scans (computed once)."""
-        hit = self._norm_cache.get(platform)
+    def _ranked(self, platform: str) -> tuple[list[Listing], list[str]]:
+        """The pool a search on ``platform`` scans, in the (seeded) ranking, with normalised titles.
+
+        Computed once per platform: a search keeps the matches in this order, so it needs no sort.
+        """
+        hit = self._rank_cache.get(platform)
         if hit is None:
             pool = self._by_platform[platform] + (self._by_platform["tmall"] if platform == "taobao" else [])
-            hit = [normalise(x.title) for x in pool]
-            self._norm_cache[platform] = hit
+            salt = zlib.crc32(f"rank:{self.seed}".encode())
+            pool = sorted(pool, key=lambda x: (((x.index * 2654435761) ^ salt) * 40503) & 0xFFFFFFFF)
+            hit = (pool, [normalise(x.title) for x in pool])
+            self._rank_cache[platform] = hit
         return hit
 
     def truth(

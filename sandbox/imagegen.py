@@ -70,28 +70,51 @@ def product_photo(style: Style, seed: int | str, size: int = SIZE) -> Image.Imag
     accent = _jitter(rng, style.accent, 10)
     if style.kind == "bag":
         w, h = int(420 * scale), int(330 * scale)
-        draw.arc((cx - w // 4, cy - h // 2 - int(170 * scale), cx + w // 4, cy - h // 2 + int(60 * scale)),
-                 180, 360, fill=accent, width=max(4, int(22 * scale)))
-        draw.rounded_rectangle((cx - w // 2, cy - h // 2, cx + w // 2, cy + h // 2), radius=int(40 * scale),
-                               fill=body, outline=accent, width=max(2, int(8 * scale)))
+        draw.arc(
+            (cx - w // 4, cy - h // 2 - int(170 * scale), cx + w // 4, cy - h // 2 + int(60 * scale)),
+            180,
+            360,
+            fill=accent,
+            width=max(4, int(22 * scale)),
+        )
+        draw.rounded_rectangle(
+            (cx - w // 2, cy - h // 2, cx + w // 2, cy + h // 2),
+            radius=int(40 * scale),
+            fill=body,
+            outline=accent,
+            width=max(2, int(8 * scale)),
+        )
         draw.rectangle((cx - w // 2, cy - h // 6, cx + w // 2, cy - h // 6 + int(18 * scale)), fill=accent)
     elif style.kind == "watch":
         r = int(170 * scale)
         draw.rectangle((cx - r // 2, cy - int(360 * scale), cx + r // 2, cy + int(360 * scale)), fill=accent)
-        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=body, outline=accent, width=max(3, int(16 * scale)))
+        draw.ellipse(
+            (cx - r, cy - r, cx + r, cy + r), fill=body, outline=accent, width=max(3, int(16 * scale))
+        )
         for k in range(12):
             a = k * 30
             draw.pieslice((cx - r + 20, cy - r + 20, cx + r - 20, cy + r - 20), a, a + 3, fill=accent)
     elif style.kind == "shoe":
         w, h = int(520 * scale), int(200 * scale)
-        draw.chord((cx - w // 2, cy - h, cx + w // 2, cy + h), 180, 360, fill=body, outline=accent,
-                   width=max(2, int(6 * scale)))
+        draw.chord(
+            (cx - w // 2, cy - h, cx + w // 2, cy + h),
+            180,
+            360,
+            fill=body,
+            outline=accent,
+            width=max(2, int(6 * scale)),
+        )
         draw.rectangle((cx - w // 2, cy, cx + w // 2, cy + int(50 * scale)), fill=accent)
     else:  # bottle
         w, h = int(220 * scale), int(420 * scale)
         draw.rectangle((cx - w // 6, cy - h // 2 - int(90 * scale), cx + w // 6, cy - h // 2), fill=accent)
-        draw.rounded_rectangle((cx - w // 2, cy - h // 2, cx + w // 2, cy + h // 2), radius=int(50 * scale),
-                               fill=body, outline=accent, width=max(2, int(6 * scale)))
+        draw.rounded_rectangle(
+            (cx - w // 2, cy - h // 2, cx + w // 2, cy + h // 2),
+            radius=int(50 * scale),
+            fill=body,
+            outline=accent,
+            width=max(2, int(6 * scale)),
+        )
     # the label on the product
     font = _font(max(12, int(44 * scale)))
     draw.text((cx, cy + int(40 * scale)), style.label, fill=accent, font=font, anchor="mm")
@@ -112,7 +135,9 @@ def logo(text: str, colour: tuple[int, int, int], size: int = 600, seed: int | s
     c = size // 2
     r = int(size * 0.32)
     draw.ellipse((c - r, c - r - 60, c + r, c + r - 60), outline=colour, width=18)
-    points = [(c + int(r * 0.6 * rng.uniform(0.8, 1.0)) * ((-1) ** k), c - 60 + (k - 2) * 40) for k in range(5)]
+    points = [
+        (c + int(r * 0.6 * rng.uniform(0.8, 1.0)) * ((-1) ** k), c - 60 + (k - 2) * 40) for k in range(5)
+    ]
     draw.line(points, fill=colour, width=22, joint="curve")
     draw.text((c, size - 90), text, fill=colour, font=_font(int(size * 0.11)), anchor="mm")
     return img
@@ -128,10 +153,16 @@ def jpeg_bytes(img: Image.Image, quality: int = 88) -> bytes:
 
 #: (brand, product kind, body colour, accent colour, label) of each brand's official product line.
 BRAND_LINES = {
-    "veloria": [("bag", (122, 32, 48), (212, 175, 55), "VELORIA"), ("bag", (30, 30, 34), (200, 200, 205), "VELORIA"),
-                ("shoe", (240, 232, 220), (122, 32, 48), "VELORIA")],
-    "corvane": [("watch", (18, 40, 82), (220, 220, 230), "CORVANE"), ("watch", (200, 190, 170), (40, 40, 40), "CORVANE"),
-                ("bottle", (30, 90, 60), (230, 210, 150), "CORVANE")],
+    "veloria": [
+        ("bag", (122, 32, 48), (212, 175, 55), "VELORIA"),
+        ("bag", (30, 30, 34), (200, 200, 205), "VELORIA"),
+        ("shoe", (240, 232, 220), (122, 32, 48), "VELORIA"),
+    ],
+    "corvane": [
+        ("watch", (18, 40, 82), (220, 220, 230), "CORVANE"),
+        ("watch", (200, 190, 170), (40, 40, 40), "CORVANE"),
+        ("bottle", (30, 90, 60), (230, 210, 150), "CORVANE"),
+    ],
 }
 
 BRAND_LOGO_COLOURS = {"veloria": (122, 32, 48), "corvane": (18, 40, 82)}
@@ -153,7 +184,9 @@ def write_brand_assets(out: Path) -> list[Path]:
         written.append(path)
         for i in range(len(lines)):
             path = folder / "official" / f"{lines[i][0]}-{i + 1}.jpg"
-            path.write_bytes(jpeg_bytes(product_photo(official_style(brand, i), seed=f"{brand}-official-{i}"), 92))
+            path.write_bytes(
+                jpeg_bytes(product_photo(official_style(brand, i), seed=f"{brand}-official-{i}"), 92)
+            )
             written.append(path)
     return written
 

@@ -27,10 +27,18 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+def _escaped(x: Listing) -> tuple[str, str]:
+    """The listing's title and seller name, HTML-escaped (cached on the listing)."""
+    hit = x.cache.get("esc")
+    if hit is None:
+        hit = x.cache["esc"] = (esc(x.title), esc(x.seller.name))
+    return hit
+
+
 def highlight(title: str, query: str, open_tag: str = "<span class=H>", close_tag: str = "</span>") -> str:
     """Wrap case-insensitive occurrences of the query in the platform's highlight tag."""
     q = query.strip()
-    if not q:
+    if not q or q.lower() not in title.lower():
         return title
     return re.sub(re.escape(q), lambda m: f"{open_tag}{m.group(0)}{close_tag}", title, flags=re.IGNORECASE)
 
@@ -530,9 +538,8 @@ def tmall_product(x: Listing, q: str, epoch: int, seed: int, pos: int, layout: s
     rn, href, pic = cached
     img = f'<img src="{pic}">' if pos < 10 else f'<img data-ks-lazyload="{pic}">'
     price = _price(x.price(epoch))
-    title = esc(x.title)
-    hl = highlight(esc(x.title), esc(q), "<span class=H>", "</span>")
-    shop = esc(x.seller.name)
+    title, shop = _escaped(x)
+    hl = highlight(title, esc(q), "<span class=H>", "</span>")
     k = "product" if layout == "normal" else "item-card"
     p = {
         "normal": (
@@ -744,7 +751,7 @@ def jd_item_li(x: Listing, kw: str, epoch: int, seed: int, show_price: bool, lay
     price = _price(x.price(epoch))
     self_op = x.seller.verified and x.category == "authorised"
     promo = esc(f"{x.seller.name} 正品保障" if self_op else "店铺热卖 限时优惠")
-    title_html = highlight(esc(x.title), esc(kw), '<font class="skcolor_ljg">', "</font>")
+    title_html = highlight(_escaped(x)[0], esc(kw), '<font class="skcolor_ljg">', "</font>")
     tag = '<span class="p-tag" style="background-color:#c81623">京品</span>\n' if self_op else ""
     price_html = (
         f'<strong class="J_{sku}" data-done="1" data-price="{price}"><em>￥</em><i data-price="{sku}">{price}</i></strong>'
@@ -994,8 +1001,8 @@ def weibo_pids(x: Listing, seed: int) -> list[str]:
 
 def weibo_card(x: Listing, q: str, epoch: int, seed: int, layout: str) -> str:
     uid = x.seller.seller_id
-    nick = esc(x.seller.name)
-    text = highlight(esc(x.title), esc(q), '<em class="s-color-red">', "</em>")
+    escaped, nick = _escaped(x)
+    text = highlight(escaped, esc(q), '<em class="s-color-red">', "</em>")
     pids = weibo_pids(x, seed)
     pics = ""
     if pids:
