@@ -6,6 +6,7 @@ thread of the test process, so a test can switch its refusal modes and read its 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -76,9 +77,7 @@ def test_full_crawl_finds_the_infringers(tmp_path: Path, sb: Sandbox) -> None:
     clean = {"unrelated", "lookalike", "shares-words", "vocabulary-trap", "authorised"}
     false_alarms = [k for k in flagged if truth[k]["category"] in clean]
     precision = len(hits) / (len(hits) + len(false_alarms))
-    print(
-        f"recall {recall:.3f} on {len(infringing)} infringing; precision {precision:.3f} of {len(flagged)}"
-    )
+    print(f"recall {recall:.3f} on {len(infringing)} infringing; precision {precision:.3f} of {len(flagged)}")
     assert recall >= 0.9
     assert precision >= 0.9
 
@@ -118,3 +117,24 @@ def test_refusals_are_named_in_the_run_summary(
         assert row.detail  # what happened and what to do
     if expected.startswith("refused:") and mode != "throttle":
         assert "MARKWATCH_COOKIES" in (row.detail or ""), row.detail
+
+
+def test_demo_runs_the_whole_job_on_the_embedded_default(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "160"}
+    env.pop("MARKWATCH_DB", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "demo", "--size", "200", "--max-pages", "1", "--top", "3"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert (tmp_path / "markwatch.db").is_file()  # the default database, in the working directory
+    assert "Top 3 suspects for Veloria" in done.stdout
+    assert "markwatch suspects --brand veloria" in done.stdout
+    engine = ready_engine(f"sqlite:///{tmp_path / 'markwatch.db'}")
+    with Session(engine) as s:
+        assert sorted(s.scalars(select(CrawlRunPlatform.platform))) == ["jd", "taobao", "tmall", "weibo"]
+        assert s.scalar(select(Listing.id).where(Listing.suspect).limit(1)) is not None

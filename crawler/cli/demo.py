@@ -1,0 +1,90 @@
+"""``markwatch demo`` (the README's first command): the whole job on the embedded default.
+
+Starts the sandbox in this process, migrates the database (SQLite by default), crawls the example
+brand on all four platforms of the sandbox, prints the top suspects with their reasons and the next
+commands to try. No network, no accounts.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from crawler.cli.common import AppContext, pass_app
+from crawler.cli.crawl import crawl_with_progress, print_summary
+from storage.db import safe_url, upgrade
+from storage.queries import QueueFilter, brand_id_for, queue, reason_text
+
+
+@click.command("demo")
+@click.option("--brand", "brand_ref", default="veloria", show_default=True, help="Brand to crawl.")
+@click.option(
+    "--max-pages", default=2, show_default=True, type=click.IntRange(1, 100), help="Pages per term."
+)
+@click.option("--seed", default=1, show_default=True, help="Sandbox catalogue seed.")
+@click.option("--size", default=600, show_default=True, help="Sandbox catalogue size (listings).")
+@click.option("--top", default=10, show_default=True, help="How many suspects to show.")
+@pass_app
+def demo(app: AppContext, brand_ref: str, max_pages: int, seed: int, size: int, top: int) -> None:
+    """Crawl the example brand in the local sandbox into the database and show the top suspects.
+
+    \b
+    Example:
+        markwatch demo
+        markwatch --db sqlite:///demo.db demo --max-pages 3
+    """
+    from sandbox import serve
+
+    console = Console()
+    engine = app.engine(check_schema=False)
+    upgrade(engine)
+    where = safe_url(engine.url.render_as_string(hide_password=False))
+    console.print(f"[bold]database[/bold] {where} (migrated)")
+    with serve(seed=seed, size=size) as sb:
+        console.print(
+            f"[bold]sandbox[/bold] {sb.url}: a local replay of Taobao, Tmall, JD and Weibo (seed {seed})"
+        )
+        summary = crawl_with_progress(
+            app, brand_ref, (), max_pages, sb.url, Path("markwatch-photos"), console, show_progress=True
+        )
+    print_summary(console, summary)
+    brand = app.brand(brand_ref)
+    with Session(engine) as s:
+        brand_id = brand_id_for(s, brand.slug)
+        rows = queue(s, QueueFilter(brand_id=brand_id, limit=top))
+    table = Table(title=f"Top {len(rows)} suspects for {brand.name}", show_lines=True, expand=True)
+    table.add_column("id", justify="right")
+    table.add_column("listing", ratio=2, overflow="fold")
+    table.add_column("score", justify="right")
+    table.add_column("why (strongest reasons first)", ratio=3, overflow="fold")
+    for r in rows:
+        price = f" · {r.price:.0f} {r.currency or ''}" if r.price is not None else ""
+        listing = f"[bold]{r.platform}[/bold] {r.title}\n{r.seller_name or r.seller_id or ''}{price}"
+        why = "\n".join(_short(reason_text(x)) for x in r.reasons[:3])
+        table.add_row(str(r.id), listing, f"{r.score or 0:.2f}", why)
+    console.print(table)
+    db = "" if app.db_url is None else f" --db {app.db_url}"
+    console.print("\n[bold]Next[/bold] (in .venv/bin/):", soft_wrap=True)
+    for line in (
+        f"markwatch{db} suspects --brand {brand.slug}",
+        f"markwatch{db} review ID --confirm --note 'why'",
+        f"markwatch{db} sellers --brand {brand.slug}",
+        "markwatch sandbox --port 8710 &",
+        f"markwatch{db} evidence capture --brand {brand.slug} --sandbox http://127.0.0.1:8710",
+        f"markwatch{db} takedown export --platform taobao --brand {brand.slug} --out packages",
+    ):
+        console.print(f"  {line}", soft_wrap=True, highlight=False)
+    sys.exit(0 if summary.ok else 1)
+
+
+def _short(text: str, limit: int = 140) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def register(group: click.Group) -> None:
+    group.add_command(demo)
