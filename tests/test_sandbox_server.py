@@ -637,3 +637,70 @@ def test_weibo_post_detail_and_removed_post() -> None:
         s.advance(post.removed)
         assert "微博不存在" in fetch(s, f"/m.weibo.cn/detail/{post.item_id}").text()
         assert fetch(s, "/m.weibo.cn/detail/1?_sandbox_refuse=visitor").status == 302
+
+
+def _signed_mtop(sb: Sandbox) -> tuple[str, dict[str, str]]:
+    """A signed mtop search request and the cookie it needs (after the token round trip)."""
+    first = fetch(sb, f"/h5api.m.taobao.com{MTOP_PATH}?callback=mtopjsonp1")
+    cookies = dict(c.split(";")[0].split("=", 1) for c in first.cookies)
+    data = json.dumps({"appId": "34385", "params": json.dumps({"q": "veloria", "page": 1})})
+    t = "1700000000000"
+    sign = mtop_sign(cookies["_m_h5_tk"], t, "12574478", data)
+    path = (
+        f"/h5api.m.taobao.com{MTOP_PATH}?appKey=12574478&t={t}&sign={sign}&api={MTOP_API}&v=2.0"
+        f"&type=jsonp&callback=mtopjsonp1&data={quote(data)}"
+    )
+    return path, {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+
+
+def _route_urls(sb: Sandbox) -> dict[str, tuple[str, dict[str, str]]]:
+    def live(platform: str) -> str:
+        return next(x.item_id for x in sb.catalogue.by_platform(platform) if x.live(sb.epoch))
+
+    cid = quote("100103type=1&q=veloria", safe="")
+    jd_ref = {"Referer": "https://search.jd.com/Search?keyword=veloria&enc=utf-8"}
+    return {
+        "taobao-search": (SEARCH["taobao"], {}),
+        "taobao-mtop-search": _signed_mtop(sb),
+        "taobao-item": (f"/item.taobao.com/item.htm?id={live('taobao')}", {}),
+        "tmall-search": (SEARCH["tmall"], {}),
+        "tmall-item": (f"/detail.tmall.com/item.htm?id={live('tmall')}", {}),
+        "jd-search": (SEARCH["jd"], {}),
+        "jd-search-second-half": (
+            "/search.jd.com/s_new.php?keyword=veloria&enc=utf-8&page=2&scrolling=y",
+            jd_ref,
+        ),
+        "jd-prices": (f"/p.3.cn/prices/mgets?skuIds=J_{live('jd')}", {}),
+        "jd-item": (f"/item.jd.com/{live('jd')}.html", {}),
+        "weibo-search": (SEARCH["weibo"], {}),
+        "weibo-mobile-search": (
+            f"/m.weibo.cn/api/container/getIndex?containerid={cid}&page_type=searchall&page=1",
+            {},
+        ),
+        "weibo-post": (f"/m.weibo.cn/detail/{live('weibo')}", {}),
+    }
+
+
+def test_every_mode_changes_every_route_it_applies_to(sb: Sandbox) -> None:
+    """Each (route, mode) pair the sandbox advertises answers differently from the normal response."""
+    urls = _route_urls(sb)
+    assert set(urls) == set(ROUTES)
+    for name, route in ROUTES.items():
+        path, headers = urls[name]
+        normal = fetch(sb, path, headers)
+        assert normal.status == 200 and b"FAIL_SYS" not in normal.body, name
+        for mode in sorted(route.modes):
+            if mode == "slow":
+                started = time.perf_counter()
+                r = fetch(sb, path, {**headers, "X-Sandbox-Refuse": mode, "X-Sandbox-Delay": "0.05"})
+                assert time.perf_counter() - started >= 0.05 and r.body == normal.body, name
+                continue
+            r = fetch(sb, path, {**headers, "X-Sandbox-Refuse": mode})
+            assert (r.status, r.body) != (normal.status, normal.body), (name, mode)
+        assert fetch(sb, path, {**headers, "X-Sandbox-Refuse": "bogus"}).status == 400
+
+
+def test_mobile_weibo_accessdeny_is_418(sb: Sandbox) -> None:
+    cid = quote("100103type=1&q=veloria", safe="")
+    r = fetch(sb, f"/m.weibo.cn/api/container/getIndex?containerid={cid}&page=1&_sandbox_refuse=accessdeny")
+    assert r.status == 418
