@@ -362,3 +362,22 @@ def test_parse_command_outcomes(tmp_path: Path) -> None:
 def test_removed_item_pages_are_gone(parser: Any, url: str, body: bytes) -> None:
     page = parser(body, url)
     assert page.gone and page.outcome == "empty" and not page.listings
+
+
+def test_taobao_rendered_spa_cards() -> None:
+    page = parse_taobao_search(fx("taobao/search_spa_rendered.html"), "https://s.taobao.com/search?q=veloria")
+    assert page.outcome == "ok" and [x.source for x in page.listings] == ["taobao:spa-dom"] * 2
+    shop, flagship = page.listings
+    assert (shop.item_id, shop.title, shop.price, shop.sales, shop.location, shop.seller_name) == (
+        "800000000101",
+        "薇洛瑞亚 VELORIA 同款 手提包",
+        129.9,
+        "300+人付款",
+        "广东 广州",
+        "小雅皮具店",
+    )
+    assert shop.seller_id is None  # not on the card: the spider follows the item page
+    assert shop.image_urls == [
+        "https://g-search1.alicdn.com/img/bao/uploaded/i4/i1/3300001/O1CN01spa1_!!3300001.jpg"
+    ]
+    assert (flagship.platform, flagship.price, flagship.seller_name) == ("tmall", 2680.0, "veloria官方旗舰店")

@@ -57,10 +57,13 @@ def parse_taobao_search(body: bytes | str, url: str, content_type: str | None = 
     try:
         config = json_after(text, _G_PAGE_CONFIG)
     except ValueError:
+        cards = _spa_cards(text, _search_page(url))
+        if cards:
+            return ParsedPage(cards, "ok", detail=f"{len(cards)} rendered cards (current SPA page)")
         sign = refusal_in_body(text)
         if sign:
             return refused(*sign)
-        return layout_changed("no g_page_config JSON in the page")
+        return layout_changed("no g_page_config JSON and no rendered item cards in the page")
     mods = config.get("mods") if isinstance(config, dict) else None
     if not isinstance(mods, dict):
         return layout_changed("g_page_config has no mods")
@@ -121,6 +124,47 @@ def _auction(a: dict[str, Any], page: int | None) -> Listing:
         source="taobao:g_page_config",
         raw=a,
     )
+
+
+def _spa_cards(text: str, page: int | None) -> list[Listing]:
+    """The current SPA search page once rendered (Playwright): cards ``a[class*=doubleCardWrapper]``
+    with ``id="item_id_{nid}"`` and hashed CSS-module class names, matched by their stable stems."""
+    if "doubleCardWrapper" not in text:
+        return []
+    from parsel import Selector
+
+    out: list[Listing] = []
+    for card in Selector(text=text, type="html").css('a[class*="doubleCardWrapper"]'):
+        href = absolute(card.attrib.get("href"))
+        nid = (card.attrib.get("id") or "").removeprefix("item_id_") or query_value(href, "id")
+        if not nid or not nid.isdigit():
+            continue
+
+        def first(stem: str, sel: Any = card) -> str:
+            found = sel.css(f'[class*="{stem}"]')
+            return strip_tags(found[0].get()) if found else ""
+
+        is_tmall = "tmall.com" in (href or "")
+        pic = card.css('img[class*="mainPic"]::attr(src)').get()
+        shown = first("priceInt") + first("priceFloat")
+        cities = [strip_tags(c) for c in card.css('[class*="procity"]').getall()]
+        out.append(
+            Listing(
+                platform="tmall" if is_tmall else "taobao",
+                item_id=nid,
+                url=taobao_item_url(nid, is_tmall),
+                title=first("title"),
+                price=price(shown),
+                sales=first("realSales") or None,
+                seller_name=first("shopNameText") or None,
+                location=" ".join(c for c in cities if c) or None,
+                image_urls=[alicdn_full(absolute(pic) or "")] if pic else [],
+                page=page,
+                source="taobao:spa-dom",
+                raw={"href": href},
+            )
+        )
+    return out
 
 
 # --- mtop JSONP -----------------------------------------------------------------------------------
