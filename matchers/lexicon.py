@@ -15,7 +15,7 @@ import yaml
 
 from crawler.brand import Brand
 from crawler.errors import UserError
-from matchers.normalize import fold, trie_regex
+from matchers.normalize import base_list, fold, trie_regex
 
 #: The shared lexicon file.
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "configs" / "lexicon.yaml"
@@ -77,11 +77,15 @@ class LexiconFinder:
         pattern = trie_regex(sorted(self.terms, key=len, reverse=True))
         # Latin words only match as whole words: no ASCII letter or digit right before or after
         self._regex = re.compile(pattern)
+        self._fold = base_list()
+
+    def find_many(self, texts: list[str | None]) -> list[list[TermHit]]:
+        return [self.find(t) for t in texts]
 
     def find(self, text: str | None) -> list[TermHit]:
         if not text:
             return []
-        folded = fold(text)
+        folded = text.translate(self._fold)
         hits: list[TermHit] = []
         for m in self._regex.finditer(folded):
             word = m.group()

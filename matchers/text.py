@@ -29,8 +29,25 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from crawler.brand import Brand
-from matchers.normalize import LATIN_TOKEN, LEET, NON_WORD, compact, fold, is_cjk, trie_regex
+from matchers.normalize import (
+    CJK,
+    DIGIT,
+    DIGIT_IN_WORD,
+    FULLWIDTH,
+    LEET,
+    NON_WORD,
+    Compact,
+    as_list,
+    base_table,
+    fold,
+    is_cjk,
+    lookalike_chars,
+    traditional_chars,
+    trie_regex,
+)
 
+#: Runs of three or more single letters or digits set apart by up to three separators ("v e l 0 r i a").
+SINGLE_RUN = re.compile(rf"(?<![a-z0-9])[a-z0-9](?:[^a-z0-9{CJK}]{{1,3}}[a-z0-9](?![a-z0-9])){{2,}}")
 #: Shortest Latin name on which one-letter misspellings are looked for.
 FUZZY_MIN_LEN = 6
 
@@ -59,6 +76,10 @@ class MarkHit:
     @property
     def exact(self) -> bool:
         return not self.tricks
+
+
+def _joined(run: str) -> str:
+    return NON_WORD.sub("", run)
 
 
 def _strip_tone(reading: str) -> str:
@@ -126,6 +147,15 @@ class MarkFinder:
                     homo[other] = ch
             homo[ch] = ch
         self._homo_table = str.maketrans({k: v for k, v in homo.items() if k != v})
+        # one pass: fold, then stand homophones for the name's characters
+        table = dict(base_table())
+        for cp, to in list(table.items()):
+            table[cp] = to.translate(self._homo_table)
+        for cp, to in self._homo_table.items():
+            table.setdefault(cp, to)
+        self._table = as_list(table)
+        self._lookalike = lookalike_chars()
+        self._traditional = traditional_chars()
         self._canon: dict[str, list[NameForm]] = {}
         for f in forms:
             self._canon.setdefault(f.form.translate(self._homo_table), []).append(f)
@@ -139,6 +169,7 @@ class MarkFinder:
         lengths = [len(f) for f in self._fuzzy_strings]
         self._len_lo = min(lengths) - 1 if lengths else 0
         self._len_hi = max(lengths) + 2 if lengths else 0
+        self._word_rx = re.compile(rf"(?<![a-z0-9])[a-z0-9]{{{self._len_lo},{self._len_hi}}}(?![a-z0-9])")
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -148,53 +179,56 @@ class MarkFinder:
     def find_many(self, texts: Sequence[str | None], field_name: str = "title") -> list[list[MarkHit]]:
         """All mark hits in each text (exact and tricked forms first, then near misses)."""
         results: list[list[MarkHit]] = []
-        fuzzy_jobs: list[tuple[int, str, str, int, int]] = []  # (text index, candidate, found, start, end)
-        folded_all: list[str] = []
+        fuzzy_jobs: list[tuple[int, str]] = []  # (text index, candidate word)
+        table, regex, fuzzy = self._table, self._regex, bool(self.fuzzy_forms)
+        word_rx, lo, hi = self._word_rx, self._len_lo, self._len_hi
         for idx, raw in enumerate(texts):
             text = raw or ""
-            folded = fold(text)
-            folded_all.append(folded)
-            hits = self._exact(text, folded, field_name)
+            canon = text.translate(table)
+            packed = NON_WORD.sub("", canon)
+            hits: list[MarkHit] = []
+            if packed and (
+                regex.search(packed)
+                or (DIGIT_IN_WORD.search(packed) and regex.search(packed.translate(LEET)))
+            ):
+                hits = self._exact(text, canon, field_name)
             results.append(hits)
-            if self.fuzzy_forms:
-                covered = [(h.start, h.end) for h in hits]
-                for cand, start, end in self._fuzzy_candidates(folded):
-                    if not any(s < end and start < e for s, e in covered):
-                        fuzzy_jobs.append((idx, cand, text[start:end], start, end))
+            if not fuzzy:
+                continue
+            words = word_rx.findall(canon)
+            runs = [j for j in map(_joined, SINGLE_RUN.findall(canon)) if lo <= len(j) <= hi]
+            for cand in words + runs:
+                if not cand.isdigit():
+                    fuzzy_jobs.append((idx, cand))
         if fuzzy_jobs:
-            self._resolve_fuzzy(fuzzy_jobs, results, field_name)
+            self._resolve_fuzzy(fuzzy_jobs, texts, results, field_name)
         return results
 
     # --- exact and tricked forms ----------------------------------------------------------------
 
-    def _exact(self, text: str, folded: str, field_name: str) -> list[MarkHit]:
-        canon = folded.translate(self._homo_table)
-        packed = NON_WORD.sub("", canon)
-        if not packed:
-            return []
-        searches = [packed]
-        if any(c.isdigit() for c in packed):
-            searches.append(packed.translate(LEET))
-        if not any(self._regex.search(s) for s in searches):
-            return []
-        packed, kept = compact(canon)
+    def _exact(self, text: str, canon: str, field_name: str) -> list[MarkHit]:
+        packed = Compact(canon)
+        searches = [packed.text]
+        if DIGIT_IN_WORD.search(packed.text):
+            searches.append(packed.text.translate(LEET))
         hits: list[MarkHit] = []
         seen: set[tuple[int, int]] = set()
-        for s_text in (packed, packed.translate(LEET)) if len(searches) > 1 else (packed,):
+        for s_text in searches:
             for m in self._regex.finditer(s_text):
-                start, end = kept[m.start()], kept[m.end() - 1] + 1
+                start, end = packed.position(m.start()), packed.position(m.end() - 1) + 1
                 if (start, end) in seen:
                     continue
-                hit = self._check(text, folded, m.group(), start, end, field_name)
+                hit = self._check(text, canon, m.group(), start, end, field_name)
                 if hit is not None:
                     seen.add((start, end))
                     hits.append(hit)
         return hits
 
     def _check(
-        self, text: str, folded: str, canon: str, start: int, end: int, field_name: str
+        self, text: str, canon_text: str, canon: str, start: int, end: int, field_name: str
     ) -> MarkHit | None:
-        span = folded[start:end]
+        folded = canon_text  # the same as fold(text) outside CJK characters
+        span = fold(text[start:end])
         letters = [c for c in span if c.isascii() and c.isalnum()]
         latin = bool(letters)
         if latin:
@@ -209,6 +243,7 @@ class MarkFinder:
                 if ex and ex in NON_WORD.sub("", span):
                     return None
         else:
+            folded = fold(text)
             for ex in self._exclude_cjk:
                 for m in re.finditer(re.escape(ex), folded):
                     if m.start() < end and start < m.end():
@@ -232,47 +267,28 @@ class MarkFinder:
         raw = text[start:end]
         if (latin and NON_WORD.sub("", span) != span) or (cjk_chars and len(span) > len(span_chars)):
             tricks.append("spaced")
-        if any(c.isdigit() for c in span_chars) and not any(c.isdigit() for c in form.form):
+        if DIGIT.search(span_chars) and not DIGIT.search(form.form):
             tricks.append("digits")
-        if any(
-            not c.isascii() and fold(c).isascii() and fold(c).isalpha() and not _fullwidth(c) for c in raw
-        ):
+        chars = set(raw)
+        if not chars.isdisjoint(self._lookalike):
             tricks.append("lookalike")
-        if any(_fullwidth(c) for c in raw):
+        if FULLWIDTH.search(raw):
             tricks.append("fullwidth")
-        if any(is_cjk(c) and fold(c) != c for c in raw):
+        if not chars.isdisjoint(self._traditional):
             tricks.append("traditional")
         return MarkHit(form.mark_id, form.name, raw, tuple(tricks), 0, start, end, field_name)
 
     # --- near misses ----------------------------------------------------------------------------
 
-    def _fuzzy_candidates(self, folded: str) -> list[tuple[str, int, int]]:
-        """Latin words (and runs of single letters) of a plausible length, with their span."""
-        lo, hi = self._len_lo, self._len_hi
-        out: list[tuple[str, int, int]] = []
-        tokens = list(LATIN_TOKEN.finditer(folded))
-        run: list[re.Match[str]] = []
-        for tok in [*tokens, None]:
-            if tok is not None and len(tok.group()) == 1 and (not run or tok.start() - run[-1].end() <= 3):
-                run.append(tok)
-                continue
-            if len(run) >= 3:
-                joined = "".join(t.group() for t in run)
-                if lo <= len(joined) <= hi:
-                    out.append((joined, run[0].start(), run[-1].end()))
-            run = [tok] if tok is not None and len(tok.group()) == 1 else []
-            if tok is None:
-                break
-            word = tok.group()
-            if lo <= len(word) <= hi and not word.isdigit():
-                out.append((word, tok.start(), tok.end()))
-        return out
-
     def _resolve_fuzzy(
-        self, jobs: list[tuple[int, str, str, int, int]], results: list[list[MarkHit]], field_name: str
+        self,
+        jobs: list[tuple[int, str]],
+        texts: Sequence[str | None],
+        results: list[list[MarkHit]],
+        field_name: str,
     ) -> None:
         cands: dict[str, int] = {}
-        for _, cand, _, _, _ in jobs:
+        for _, cand in jobs:
             for variant in {cand, cand.translate(LEET)}:
                 cands.setdefault(variant, len(cands))
         words = list(cands)
@@ -291,7 +307,7 @@ class MarkFinder:
                 allowed = 1 if len(self._fuzzy_strings[j]) < 10 else 2
                 if 0 < d <= allowed and (w not in best or d < best[w][0]):
                     best[w] = (d, j)
-        for idx, cand, found, start, end in jobs:
+        for idx, cand in jobs:
             options = [(best[v], v) for v in {cand, cand.translate(LEET)} if v in best]
             if not options:
                 continue
@@ -299,6 +315,12 @@ class MarkFinder:
             if self._near_exclude(word, dist):
                 continue
             form = self.fuzzy_forms[j]
+            text = texts[idx] or ""
+            span = self._locate(text, cand, results[idx])
+            if span is None:
+                continue
+            start, end = span
+            found = text[start:end]
             tricks = ["misspelt"]
             if word != cand:
                 tricks.append("digits")
@@ -308,15 +330,17 @@ class MarkFinder:
                 MarkHit(form.mark_id, form.name, found, tuple(tricks), dist, start, end, field_name)
             )
 
+    def _locate(self, text: str, cand: str, hits: list[MarkHit]) -> tuple[int, int] | None:
+        """Where the candidate word (or run of single letters) is, outside the exact hits."""
+        canon = text.translate(self._table)
+        for m in [*self._word_rx.finditer(canon), *SINGLE_RUN.finditer(canon)]:
+            start, end = m.span()
+            if _joined(m.group()) == cand and not any(h.start < end and start < h.end for h in hits):
+                return start, end
+        return None
+
     def _near_exclude(self, word: str, dist: int) -> bool:
         return any(OSA.distance(word, ex) <= dist for ex in self._exclude_latin)
-
-
-_FULLWIDTH = range(0xFF01, 0xFF5F)
-
-
-def _fullwidth(ch: str) -> bool:
-    return ord(ch) in _FULLWIDTH
 
 
 @dataclass

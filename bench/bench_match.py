@@ -1,0 +1,319 @@
+"""Benchmarks of the matching engine, each figure beside a baseline measured in the same run.
+
+Run by hand from the repository root (not part of the test suite)::
+
+    .venv/bin/python -m bench.bench_match                # all three
+    .venv/bin/python -m bench.bench_match text photos index
+    .venv/bin/python -m bench.bench_match measure-images # the photo recipe's numbers (matchers/images.py)
+
+* text: 100,000 titles × 200 mark names (100 marks, each a Latin name and a Chinese name) through
+  the engine's text stage (``MarkFinder.find_many``: all tricks and one-letter misspellings, plus the
+  lexicon). Target ≤ 2 s. Baselines: ``rapidfuzz.process.cdist`` with ``fuzz.partial_ratio`` over all
+  pairs; ``difflib.SequenceMatcher`` on a sample, extrapolated.
+* photos: 800×800 JPEGs hashed per second on one core by ``matchers.images.hash_image`` (draft
+  decoding). Target ≥ 300/s/core. Baseline: imagehash ``phash`` + ``dhash`` on a full decode.
+* index: median time of one ``HashIndex.query`` among 1,000,000 64-bit hashes at radius 8 and 10.
+  Target ≤ 0.5 ms. Baseline: numpy brute force (XOR + popcount over the million).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from crawler.brand import Brand
+
+SYLLABLES = [
+    "ka",
+    "lo",
+    "ve",
+    "ri",
+    "an",
+    "mo",
+    "tel",
+    "sa",
+    "dor",
+    "vi",
+    "ne",
+    "qu",
+    "zen",
+    "fa",
+    "lu",
+    "ba",
+]
+HANZI = "薇洛瑞亚科尔梵安莫特萨多维内泽法卢巴伦思雅凯琳娜米拉"
+WORDS = [
+    "女包",
+    "手提包",
+    "新款",
+    "真皮",
+    "大容量",
+    "通勤",
+    "男士",
+    "手表",
+    "机械",
+    "包邮",
+    "正品",
+    "特价",
+    "单肩包",
+    "斜挎",
+    "钱包",
+    "腕表",
+    "防水",
+    "礼盒",
+    "bag",
+    "tote",
+    "watch",
+    "classic",
+    "mini",
+    "2026",
+]
+
+
+def _brand(n_marks: int, rng: random.Random) -> Brand:
+    marks = []
+    for i in range(n_marks):
+        latin = "".join(rng.choice(SYLLABLES) for _ in range(3)).upper() + str(i % 10) * 0
+        chinese = "".join(rng.choice(HANZI) for _ in range(4))
+        marks.append(
+            {"id": f"m{i}", "kind": "word", "text": f"{latin}{chr(65 + i % 26)}", "variants": [chinese]}
+        )
+    return Brand.model_validate({"slug": "bench", "name": "Bench", "marks": marks, "search_terms": ["x"]})
+
+
+def _titles(n: int, brand: Brand, rng: random.Random) -> list[str]:
+    names = [name for m in brand.marks for name in m.names]
+    tricks = [
+        lambda s: s,
+        lambda s: " ".join(s),
+        lambda s: s.replace("O", "0"),
+        lambda s: s[:2] + s[3] + s[2] + s[4:],
+        lambda s: "*".join(s),
+    ]
+    out = []
+    for _ in range(n):
+        words = rng.sample(WORDS, rng.randint(4, 8))
+        if rng.random() < 0.2:  # one title in five names a mark, often with a trick
+            words.insert(rng.randint(0, len(words)), rng.choice(tricks)(rng.choice(names)))
+        out.append(" ".join(words))
+    return out
+
+
+def bench_text() -> None:
+    from rapidfuzz import fuzz, process, utils
+
+    from matchers.lexicon import LexiconFinder
+    from matchers.text import MarkFinder
+
+    rng = random.Random(1)
+    brand = _brand(100, rng)
+    names = [n for m in brand.marks for n in m.names]
+    titles = _titles(100_000, brand, rng)
+    finder = MarkFinder(brand)
+    lexicon = LexiconFinder(brand)
+    finder.find_many(titles[:1000])  # warm the tables
+    c0, t0 = time.process_time(), time.perf_counter()
+    hits = finder.find_many(titles)
+    t_marks, c_marks = time.perf_counter() - t0, time.process_time() - c0
+    c0, t0 = time.process_time(), time.perf_counter()
+    lexicon.find_many(titles)
+    t_lex, c_lex = time.perf_counter() - t0, time.process_time() - c0
+    found = sum(1 for h in hits if h)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"text: {len(titles):,} titles × {len(names)} mark names "
+        f"({len(finder.forms)} search forms incl. pinyin)"
+    )
+    print(
+        f"  (load average {load:.1f} on {os.cpu_count()} cores while measuring: wall times include waiting)"
+    )
+    print(f"  markwatch marks   {t_marks:6.2f} s wall, {c_marks:5.2f} s CPU   ({found:,} titles name a mark)")
+    print(f"  markwatch lexicon {t_lex:6.2f} s wall, {c_lex:5.2f} s CPU")
+    print(
+        f"  markwatch total   {t_marks + t_lex:6.2f} s wall, {c_marks + c_lex:5.2f} s CPU, one core"
+        "   target ≤ 2 s"
+    )
+    t0 = time.perf_counter()
+    process.cdist(
+        titles, names, scorer=fuzz.partial_ratio, processor=utils.default_process, score_cutoff=90, workers=-1
+    )
+    t_cdist = time.perf_counter() - t0
+    print(
+        f"  baseline rapidfuzz cdist partial_ratio, all pairs, workers=-1: {t_cdist:6.2f} s wall "
+        f"(×{t_cdist / (t_marks + t_lex):.1f} markwatch)"
+    )
+    sample = titles[:300]
+    t0 = time.perf_counter()
+    for t in sample:
+        low = t.lower()
+        for n in names:
+            sm = difflib.SequenceMatcher(None, low, n.lower())
+            sm.find_longest_match(0, len(low), 0, len(n))
+    t_difflib = (time.perf_counter() - t0) * len(titles) / len(sample)
+    print(
+        f"  baseline difflib SequenceMatcher, {len(sample)} titles extrapolated: {t_difflib:6.1f} s "
+        f"(×{t_difflib / (t_marks + t_lex):.0f} markwatch)"
+    )
+
+
+def bench_photos(n: int = 320) -> None:
+    import imagehash
+    from PIL import Image
+
+    from matchers.images import hash_image
+    from sandbox.imagegen import jpeg_bytes, product_photo, random_style
+
+    folder = Path(tempfile.mkdtemp(prefix="mw-bench-photos-"))
+    paths = []
+    for i in range(n):
+        p = folder / f"p{i}.jpg"
+        p.write_bytes(jpeg_bytes(product_photo(random_style(i), seed=i), 88))
+        paths.append(p)
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}) if hasattr(os, "sched_setaffinity") else None
+    hash_image(paths[0])
+    c0, t0 = time.process_time(), time.perf_counter()
+    for p in paths:
+        hash_image(p)
+    ours, ours_cpu = n / (time.perf_counter() - t0), n / (time.process_time() - c0)
+    t0 = time.perf_counter()
+    for p in paths:
+        with Image.open(p) as img:
+            grey = img.convert("L")
+        imagehash.phash(grey)
+        imagehash.dhash(grey)
+    base = n / (time.perf_counter() - t0)
+    print(f"photos: {n} JPEGs 800×800, one core")
+    print(
+        f"  markwatch hash_image (draft, phash+dhash+dhash32+colour): {ours:7.0f} /s wall, "
+        f"{ours_cpu:.0f} /s of CPU time   target ≥ 300/s"
+    )
+    print(
+        f"  baseline imagehash phash+dhash on full decode:           {base:7.0f} /s"
+        f"   (markwatch ×{ours / base:.1f})"
+    )
+    for p in paths:
+        p.unlink()
+    folder.rmdir()
+
+
+def bench_index(n: int = 1_000_000, queries: int = 1000) -> None:
+    from matchers.index import HashIndex
+
+    rng = np.random.default_rng(3)
+    hashes = rng.integers(0, 2**64 - 1, size=n, dtype=np.uint64, endpoint=True)
+    index = HashIndex()
+    t0 = time.perf_counter()
+    index.add_array(list(range(n)), hashes)
+    index.query("0" * 16, 0)
+    print(f"index: {n:,} 64-bit hashes, built in {time.perf_counter() - t0:.2f} s; {queries} queries each")
+    for radius in (4, 8, 10):
+        ours, brute = [], []
+        for i in rng.choice(n, queries, replace=False):
+            q = int(hashes[i])
+            for b in rng.choice(64, radius, replace=False):
+                q ^= 1 << int(b)
+            qhex = f"{q:016x}"
+            t0 = time.perf_counter()
+            got = index.query(qhex, radius)
+            ours.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            qq = np.uint64(int(qhex, 16))
+            rows = np.nonzero(np.bitwise_count(hashes ^ qq) <= radius)[0]
+            brute.append(time.perf_counter() - t0)
+            assert int(i) in {k for k, _ in got} and int(i) in set(rows.tolist())
+        mo, mb = statistics.median(ours) * 1000, statistics.median(brute) * 1000
+        print(
+            f"  radius {radius:2d}: markwatch MIH median {mo:.3f} ms (target ≤ 0.5)   "
+            f"numpy brute force median {mb:.3f} ms   (×{mb / mo:.0f})"
+        )
+
+
+POS_STEPS = [
+    "resize:400",
+    "resize:1200",
+    "q:30",
+    "wm",
+    "band:0.12",
+    "band:0.16",
+    "band:0.2",
+    "bright:1.35",
+    "bright:1.5",
+    "bright:0.65",
+    "bright:0.55",
+    "contrast:1.3",
+    "crop:0.1,0.1,0.1,0.1",
+    "crop:0.05,0.05,0.05,0.05",
+    "crop:0.07,0.07,0.07,0.07",
+    "crop:0.1,0,0,0",
+    "crop:0.12,0,0,0",
+    "crop:0,0,0.1,0.1",
+    "crop:0,0.05,0.1,0",
+    "crop:0.15,0,0,0",
+    "crop:0,0,0,0.08",
+    "crop:0.06,0.05,0.04,0.05|band:0.12|resize:640|q:60",
+    "crop:0,0.05,0.1,0|wm|resize:560|q:55",
+    "wm|bright:1.15|resize:600",
+    "crop:0.1,0,0,0.05|wm|bright:1.2",
+]
+
+
+def measure_images() -> None:
+    """The numbers in matchers/images.py: true copies vs other photos of look-alike products."""
+    import matchers.images as mi
+    from crawler.brand import resolve_brand
+    from tests.matching.photos import make_photo
+
+    folder = Path(tempfile.mkdtemp(prefix="mw-measure-"))
+    pos: dict[str, list[float]] = {}
+    neg: list[float] = []
+    matched = {"pos": 0, "neg": 0}
+    for slug in ("veloria", "corvane"):
+        brand = resolve_brand(slug)
+        refs = mi.ReferenceSet([(Path(p), None) for p in brand.reference_images])
+        for ref in brand.reference_images:
+            rel = Path(ref).relative_to(Path(ref).parents[2])
+            for step in POS_STEPS:
+                h = mi.hash_image(make_photo(f"official:{rel}|{step}", folder))
+                m = refs.match(h, 1.0)
+                pos.setdefault(step, []).append(m.distance if m and m.reference == Path(ref).name else 1.0)
+                real = refs.match(h)
+                matched["pos"] += bool(real and real.reference == Path(ref).name)
+        kinds = (
+            {0: "bag", 1: "bag", 2: "shoe"} if slug == "veloria" else {0: "watch", 1: "watch", 2: "bottle"}
+        )
+        for line in range(3):
+            for seed in range(20):
+                for spec in (f"lookalike:{slug}:{line}:m{seed}", f"other:{kinds[line]}:m{seed}"):
+                    h = mi.hash_image(make_photo(spec, folder))
+                    m = refs.match(h, 1.0)
+                    neg.append(m.distance if m else 1.0)
+                    matched["neg"] += refs.match(h) is not None
+    allpos = np.array([d for v in pos.values() for d in v])
+    negs = np.array(neg)
+    print(
+        f"true copies ({len(allpos)}): max {allpos.max():.3f}  p95 {np.percentile(allpos, 95):.3f}  "
+        f"matched at MATCH_DISTANCE={mi.MATCH_DISTANCE}: {matched['pos']}/{len(allpos)}"
+    )
+    print(
+        f"other photos ({len(negs)}): min {negs.min():.3f}  p1 {np.percentile(negs, 1):.3f}  "
+        f"p5 {np.percentile(negs, 5):.3f}  matched: {matched['neg']}/{len(negs)}"
+    )
+    print("worst true copy per transformation:", {k: round(max(v), 3) for k, v in pos.items()})
+
+
+if __name__ == "__main__":
+    what = sys.argv[1:] or ["text", "photos", "index"]
+    for name in what:
+        {"text": bench_text, "photos": bench_photos, "index": bench_index, "measure-images": measure_images}[
+            name
+        ]()
