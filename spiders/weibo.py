@@ -6,6 +6,7 @@ False``: with the jar on, requests end in the visitor check, dataabc/weibo-searc
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any, Literal
 from urllib.parse import quote, urlencode
@@ -16,19 +17,54 @@ from scrapy.http import Response
 
 from spiders.base import PlatformSpider, SearchParams, content_type
 from spiders.parsers.common import ParsedPage
-from spiders.parsers.weibo import WEIBO_PAGE_CAP, parse_weibo_mobile, parse_weibo_search
+from spiders.parsers.weibo import CHINA, WEIBO_PAGE_CAP, parse_weibo_mobile, parse_weibo_search
+
+#: A query showing at least this many pages is taken to be cut off at Weibo's 50 and is split
+#: (dataabc/weibo-search's FURTHER_THRESHOLD; some saturated queries show only 40-odd pages).
+SPLIT_THRESHOLD = 46
+
+Window = tuple[dt.datetime, dt.datetime]
 
 
 class WeiboParams(SearchParams):
     api: Literal["html", "mobile"] = Field(
         default="html", description="html: s.weibo.com search page; mobile: m.weibo.cn getIndex JSON"
     )
+    days: int = Field(
+        default=0,
+        ge=0,
+        le=366,
+        description="search only the last N days (html); a query that fills Weibo's 50 pages is split "
+        "into one query per day, then per hour (0: no time window, at most 50 pages a term)",
+    )
 
 
-def weibo_search_url(term: str, page: int) -> str:
-    """``https://s.weibo.com/weibo?q=…&typeall=1&suball=1&page=N`` (all posts, N ≤ 50)."""
-    query = {"q": term, "typeall": "1", "suball": "1", "page": str(page)}
-    return "https://s.weibo.com/weibo?" + urlencode(query, quote_via=quote)
+def timescope(window: Window) -> str:
+    """``custom:2026-11-01-0:2026-11-02-0`` (hours without a leading zero, as Weibo writes them)."""
+    start, end = window
+    return f"custom:{start:%Y-%m-%d}-{start.hour}:{end:%Y-%m-%d}-{end.hour}"
+
+
+def split_window(window: Window) -> list[Window]:
+    """One window per day, or per hour when the window is a day or less; [] when an hour already."""
+    start, end = window
+    step = dt.timedelta(days=1) if end - start > dt.timedelta(days=1) else dt.timedelta(hours=1)
+    if end - start <= dt.timedelta(hours=1):
+        return []
+    pieces = []
+    while start < end:
+        pieces.append((start, min(start + step, end)))
+        start += step
+    return pieces
+
+
+def weibo_search_url(term: str, page: int, window: Window | None = None) -> str:
+    """``https://s.weibo.com/weibo?q=…&typeall=1&suball=1[&timescope=custom:…]&page=N`` (N ≤ 50)."""
+    query = {"q": term, "typeall": "1", "suball": "1"}
+    if window is not None:
+        query["timescope"] = timescope(window)
+    query["page"] = str(page)
+    return "https://s.weibo.com/weibo?" + urlencode(query, quote_via=quote, safe=":")
 
 
 def weibo_mobile_url(term: str, page: int) -> str:
@@ -44,6 +80,10 @@ class WeiboSpider(PlatformSpider):
     params_model = WeiboParams
     params: WeiboParams
     custom_settings: dict[str, Any] | None = {"COOKIES_ENABLED": False}  # noqa: RUF012
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scheduled_windows: set[tuple[str, Window, int]] = set()
 
     def search_requests(self, term: str, page: int) -> Iterator[scrapy.Request]:
         if page > self.page_cap:
@@ -62,6 +102,59 @@ class WeiboSpider(PlatformSpider):
             )
             return
         yield scrapy.Request(weibo_search_url(term, page), meta=meta, errback=self.search_failed)
+
+    def window(self) -> Window | None:
+        """The last ``days`` days up to the next whole hour, China time; None without ``days``."""
+        if not self.params.days or self.params.api != "html":
+            return None
+        end = (dt.datetime.now(CHINA) + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+        return end - dt.timedelta(days=self.params.days), end
+
+    async def start(self) -> Any:
+        window = self.window()
+        if window is None or self.params.recheck:
+            async for request in super().start():
+                yield request
+            return
+        for term in self.params.search_terms():
+            yield self.window_request(term, 1, window)
+
+    def window_request(self, term: str, page: int, window: Window) -> scrapy.Request:
+        self._scheduled_windows.add((term, window, page))
+        meta = self.search_meta(term, page, markwatch_window=window, autothrottle_dont_adjust_delay=True)
+        return scrapy.Request(
+            weibo_search_url(term, page, window),
+            meta=meta,
+            callback=self.parse_window,
+            errback=self.search_failed,
+        )
+
+    def parse_window(self, response: Response) -> Iterator[Any]:
+        """A time-window query: page it, or split it when it fills Weibo's 50 pages."""
+        term = str(response.meta["markwatch_term"])
+        page_no = int(response.meta["markwatch_page"])
+        window: Window = response.meta["markwatch_window"]
+        parsed = self.refusal_from_meta(response) or self.safely(self.parse_search_page, response)
+        self.record(response, parsed, kind="search")
+        self.stop_if_refused(parsed)
+        for listing in parsed.listings:
+            listing.search_term, listing.page = term, page_no
+        yield from self.complete(parsed.listings)
+        if parsed.outcome != "ok":
+            return
+        pieces = split_window(window) if (parsed.total_pages or 0) >= SPLIT_THRESHOLD else []
+        if page_no == 1 and pieces:
+            wanted = [(piece, 1) for piece in pieces]
+        elif page_no == 1:
+            last = min(self.max_pages, parsed.total_pages or self.max_pages)
+            wanted = [(window, p) for p in range(2, last + 1)]
+        elif parsed.total_pages is None and parsed.next and page_no < self.max_pages:
+            wanted = [(window, page_no + 1)]
+        else:
+            wanted = []
+        for piece, page in wanted:
+            if (term, piece, page) not in self._scheduled_windows:
+                yield self.window_request(term, page, piece)
 
     def parse_search_page(self, response: Response) -> ParsedPage:
         if self.params.api == "mobile" or "m.weibo.cn" in response.url:

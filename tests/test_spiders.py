@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from crawler.errors import UserError
 from crawler.items import Listing, PageReport
 from spiders.base import PlatformSpider, page_reported
 from spiders.jd import JdSpider
+from spiders.parsers.weibo import CHINA
 from spiders.taobao import TaobaoSpider, mtop_sign, mtop_url, token_from_cookies
 from spiders.tmall import TmallSpider, tmall_search_url
-from spiders.weibo import WeiboSpider
+from spiders.weibo import WeiboSpider, split_window, timescope
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -291,3 +293,38 @@ def test_spiders_are_found_by_scrapy() -> None:
     assert sorted(loader.list()) == ["jd", "taobao", "tmall", "weibo"]
     assert issubclass(loader.load("weibo"), scrapy.Spider)
     assert unquote("%E8%96%87") == "薇"
+
+
+def test_weibo_time_windows_split_a_saturated_query() -> None:
+    start = dt.datetime(2026, 11, 1, 0, tzinfo=CHINA)
+    window = (start, start + dt.timedelta(days=3))
+    assert timescope(window) == "custom:2026-11-01-0:2026-11-04-0"
+    assert [timescope(w) for w in split_window(window)] == [
+        "custom:2026-11-01-0:2026-11-02-0",
+        "custom:2026-11-02-0:2026-11-03-0",
+        "custom:2026-11-03-0:2026-11-04-0",
+    ]
+    assert len(split_window((start, start + dt.timedelta(days=1)))) == 24
+    assert split_window((start, start + dt.timedelta(hours=1))) == []
+    spider = make(WeiboSpider, terms="veloria", days=3, max_pages=5)
+    (first,) = start_requests(spider)
+    assert query(first.url)["timescope"].startswith("custom:") and query(first.url)["page"] == "1"
+    body = (FIXTURES / "weibo/search_cardwrap.html").read_text(encoding="utf-8")
+    full = "".join(f'<li><a href="/weibo?q=veloria&amp;page={p}">第{p}页</a></li>' for p in range(1, 51))
+    saturated = body.replace('<li><a href="/weibo?q=veloria&amp;page=1">第1页</a></li>', full)
+    meta = {**first.meta, "markwatch_window": window}
+    page = HtmlResponse(
+        url=first.url, body=saturated.encode(), encoding="utf-8", request=Request(first.url, meta=meta)
+    )
+    listings, requests = split(list(spider.parse_window(page)))
+    assert len(listings) == 2
+    assert [query(r.url)["timescope"] for r in requests] == [timescope(w) for w in split_window(window)]
+    assert all(query(r.url)["page"] == "1" for r in requests)
+    calm = HtmlResponse(
+        url=first.url, body=body.encode(), encoding="utf-8", request=Request(first.url, meta=meta)
+    )
+    _, requests = split(list(spider.parse_window(calm)))  # 3 pages stated: paged within the window
+    assert [(query(r.url)["page"], query(r.url)["timescope"]) for r in requests] == [
+        ("2", timescope(window)),
+        ("3", timescope(window)),
+    ]
