@@ -1,32 +1,38 @@
 """Image hashes for matching listing photos against a brand's own photos and logos.
 
-The recipe (``RECIPE``), decided by measuring on photos made with :mod:`sandbox.imagegen` (the six
-official photos of the two example brands; script in ``bench/bench_match.py --measure-images``):
+The recipe (``RECIPE``) was decided by measuring on photos made with :mod:`sandbox.imagegen`
+(``python bench/bench_match.py measure-images``): the six official photos of the two example brands,
+each put through 25 transformations (resized ×0.5–1.5, JPEG q30, a tiled watermark, a text band of
+12/16/20 % across the bottom, brightness ×0.55–1.5, contrast ×1.3, crops of 5–15 % on one to four
+edges, and four combinations), against 240 photos of look-alike products (another seller's photo of
+the same product line: same colours and shape, a different picture; and other products of the same
+kind).
 
-* decode with ``Image.draft("L", (128, 128))`` — JPEG DCT scaling, an 800×800 photo decodes at
-  200×200 — then grey;
-* ``phash``: 64 bits, DCT of a 32×32 Lanczos thumbnail, the 8×8 low frequencies against their median
-  (imagehash's algorithm). Small and good for a first look-up in :class:`matchers.index.HashIndex`, but
-  it does not separate another photo of the same product: a different seller's photo of a look-alike
-  bag came within 2 of 64 bits of an official photo, while a text band across the bottom moved the
-  true photo by up to 16 bits;
-* ``dhash``: 64 bits, horizontal gradient signs of a 9×8 thumbnail (imagehash's dhash);
-* ``dhash32``: 1,024 bits, horizontal gradient signs of a 33×32 bilinear thumbnail. This is the one
-  that decides. Each reference photo is hashed in 17 crops (every edge trimmed by 0 or 10 %, plus 5 %
-  all round), so a cropped copy meets its own crop; the listing photo is hashed once.
+What was tried, as the fraction of bits that differ (true copies, worst / other photos, closest):
 
-Measured (fraction of the 1,024 bits that differ, best crop; 6 references × 23 transformations:
-resized ×0.375–1.5, JPEG q35, watermark, text band 12 % and 18 %, brightness ×0.55–1.5, contrast ×1.3,
-crops of 5–12 % on one to four edges, and two combinations; against 300 different photos of the same
-product line and of other products of the same kind):
+* imagehash-style ``phash`` (64 bits): a text band moved a true copy by 16 bits while another
+  seller's photo of a look-alike bag came within 2 bits — useless alone for this;
+* ``dhash`` of a 33×32 thumbnail (1,024 bits) against 17 crops of each reference: 0.091 / 0.104;
+  adding brightened/darkened references: 0.080 / 0.055; a finer 81-crop grid: 0.082 / 0.098; vertical
+  gradients or normalised cross-correlation: worse;
+* what is kept: the 1,024-bit dhash, the reference crop refined edge by edge (one edge, zoom or
+  shift, steps of 5, 2.5 and 1.25 % of the side), and a distance that is the mean of two fractions —
+  bits that differ, and bits that differ among the listing photo's *strong* gradients (≥ 4 grey
+  levels: a brightened background flips weak gradients at random) — leaving out the 6 of 32 rows that
+  differ most (a text band or caption covers whole rows). Measured:
 
-    true copies:    max 0.091, 95th percentile 0.080 (worst: brightness ×1.35–1.5 and crop + band)
-    other photos:   min 0.104, 1st percentile 0.111, 5th percentile 0.118
+      true copies (150):   max 0.062, 95th percentile 0.022 (worst: crop + band + resize + q60)
+      other photos (240):  min 0.033, 1st percentile 0.050, 5th percentile 0.064
 
-so a photo matches at ``MATCH_BITS`` = 99 of 1,024 bits or fewer. Adding brightened and darkened
-variants of the references brought the worst true copy to 0.080 but let other photos down to 0.055,
-and a finer crop grid (81 crops) 0.082 / 0.098: neither was kept. Logos are matched the same way when
-a listing shows the logo image itself; a logo printed small inside a product photo is not found.
+  A photo matches at ``MATCH_DISTANCE`` = 0.045: 149 of 150 true copies and 2 of 240 other photos;
+  above 0.03 the colour of the middle of the photo must also agree (``MAX_COLOUR_DIFF``).
+
+Hashes per listing photo (hex, with ``recipe``): ``phash`` and ``dhash`` (64 bits each, imagehash's
+algorithms; ``phash`` feeds :class:`matchers.index.HashIndex` look-ups across many photos),
+``dhash32`` and ``strong32`` (1,024 bits each) and ``colour`` (4×4 (r, g) chromaticity of the
+central half). Decoding uses ``Image.draft("RGB", (128, 128))``: an 800×800 JPEG decodes at
+200×200. Logos are matched the same way when a listing shows the logo image itself; a logo printed
+small inside a product photo is not found.
 """
 
 from __future__ import annotations
