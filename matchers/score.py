@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,7 @@ TRICK_WEIGHTS = {
     "misspelt": 0.45,
     "fullwidth": 0.1,
     "traditional": 0.0,
+    "attached": 0.0,
 }
 TRICK_WORDS = {
     "spaced": "letters set apart",
@@ -68,6 +70,7 @@ TRICK_WORDS = {
     "misspelt": "a one-letter misspelling",
     "fullwidth": "full-width letters",
     "traditional": "traditional characters",
+    "attached": "other letters run into it",
 }
 #: Words in a shop name that claim an official or authorised store.
 OFFICIAL_WORDS = ("官方", "旗舰", "授权", "专卖", "直营", "official", "flagship", "authorized", "authorised")
@@ -152,9 +155,16 @@ def _day(listing: Mapping[str, Any], default: dt.date) -> dt.date:
     return default
 
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
 def _price(value: Any) -> float | None:
+    """A price as a number; text such as "¥1,299.00" or "149.00 - 159.00" gives its lowest number."""
     if value is None or isinstance(value, bool):
         return None
+    if isinstance(value, str):
+        numbers = [float(n) for n in _NUMBER.findall(value.replace(",", ""))]
+        return min(numbers) if numbers else None
     try:
         price = float(value)
     except (TypeError, ValueError):

@@ -48,6 +48,8 @@ from matchers.normalize import (
 
 #: Runs of three or more single letters or digits set apart by up to three separators ("v e l 0 r i a").
 SINGLE_RUN = re.compile(rf"(?<![a-z0-9])[a-z0-9](?:[^a-z0-9{CJK}]{{1,3}}[a-z0-9](?![a-z0-9])){{2,}}")
+#: Shortest Latin name found run together with other letters ("veloriabag").
+ATTACHED_MIN_LEN = 6
 #: Shortest Latin name on which one-letter misspellings are looked for.
 FUZZY_MIN_LEN = 6
 
@@ -67,7 +69,9 @@ class MarkHit:
     mark_id: str
     name: str  # the brand's name that was matched
     found: str  # the text as it appears in the title
-    tricks: tuple[str, ...]  # spaced, digits, lookalike, fullwidth, traditional, homophone, pinyin, misspelt
+    tricks: tuple[
+        str, ...
+    ]  # spaced, digits, lookalike, fullwidth, traditional, homophone, pinyin, misspelt, attached
     distance: int = 0  # edits, for misspellings
     start: int = 0
     end: int = 0
@@ -231,12 +235,16 @@ class MarkFinder:
         span = fold(text[start:end])
         letters = [c for c in span if c.isascii() and c.isalnum()]
         latin = bool(letters)
+        attached = False
         if latin:
-            # the match must begin and end on a word boundary
+            # the match must begin and end on a word boundary, unless it is a long name written in one
+            # piece and run together with other letters ("veloriabag")
             before = folded[start - 1] if start > 0 else " "
             after = folded[end] if end < len(folded) else " "
             if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
-                return None
+                if len(canon) < ATTACHED_MIN_LEN or NON_WORD.sub("", span) != span:
+                    return None
+                attached = True
             if sum(c.isdigit() for c in letters) * 2 > len(letters):
                 return None
             for ex in self._exclude_latin:
@@ -269,6 +277,8 @@ class MarkFinder:
             tricks.append("spaced")
         if DIGIT.search(span_chars) and not DIGIT.search(form.form):
             tricks.append("digits")
+        if attached:
+            tricks.append("attached")
         chars = set(raw)
         if not chars.isdisjoint(self._lookalike):
             tricks.append("lookalike")

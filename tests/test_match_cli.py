@@ -110,3 +110,29 @@ def test_unknown_brand_and_missing_input_are_one_line_errors(tmp_path: Path) -> 
     r2 = CliRunner().invoke(cli, ["match", "--brand", "veloria", "--input", str(tmp_path / "none.jsonl")])
     assert r2.exit_code == 2 and "cannot read the listings file" in r2.output
     assert "Traceback" not in r1.output + r2.output
+
+
+def test_relative_image_paths_follow_the_input_file(tmp_path: Path) -> None:
+    from tests.matching.photos import make_photo
+
+    folder = tmp_path / "batch"
+    photo = make_photo("official:veloria/official/bag-1.jpg|resize:500", folder / "img")
+    src = _write(
+        folder / "in.jsonl",
+        [
+            json.dumps(
+                {
+                    "platform": "taobao",
+                    "item_id": "7",
+                    "title": "女包",
+                    "price": 300,
+                    "image_paths": [f"img/{photo.name}"],
+                }
+            )
+        ],
+    )
+    result = CliRunner().invoke(cli, ["match", "--brand", "veloria", "--input", str(src)])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout.splitlines()[0])
+    assert row["suspect"] is True
+    assert any("bag-1.jpg" in r["detail"] for r in row["reasons"])

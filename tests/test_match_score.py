@@ -120,7 +120,7 @@ def test_price_further_below_is_stronger() -> None:
     assert weights == sorted(weights, reverse=True)
 
 
-@pytest.mark.parametrize("price", [None, "abc", float("nan"), -5, True, "199"])
+@pytest.mark.parametrize("price", [None, "abc", float("nan"), -5, True, "199", "¥99"])
 def test_odd_prices_tolerated(veloria: Matcher, price: Any) -> None:
     r = veloria.score(listing(title="VELORIA", price=price))
     assert 0 <= r.score <= 1
@@ -228,3 +228,17 @@ def test_combination_is_monotone(links: list[float], evidence: list[float], more
     assert combine(noisy_or([*links, more]), noisy_or(evidence)) >= base - 1e-12
     assert combine(noisy_or(links), noisy_or([*evidence, more])) >= base - 1e-12
     assert 0 <= base <= 1
+
+
+@pytest.mark.parametrize(
+    ("price", "expected"), [("¥1,299.00", 1299.0), ("149.00 - 159.00", 149.0), ("面议", None)]
+)
+def test_price_text(price: str, expected: float | None) -> None:
+    from matchers.score import _price
+
+    assert _price(price) == expected
+
+
+def test_mark_run_into_other_letters(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="newveloriabag 高仿", price=300))
+    assert r.suspect and r.mark_id == "veloria-word"

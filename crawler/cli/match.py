@@ -83,7 +83,7 @@ def match_command(brand_ref: str, input_path: Path, output_path: Path | None, su
                 counts["skipped"] += 1
                 continue
             counts["read"] += 1
-            batch.append(record)
+            batch.append(_resolve_paths(record, input_path.parent))
             if len(batch) >= 1000:
                 counts["suspects"] += _flush(matcher, batch, out, suspects_only)
                 batch = []
@@ -109,6 +109,22 @@ def _flush(matcher: Any, batch: list[dict[str, Any]], out: TextIO, suspects_only
         record.update(data)
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return suspects
+
+
+def _resolve_paths(record: dict[str, Any], base: Path) -> dict[str, Any]:
+    """Relative ``image_paths`` that do not exist from here are taken relative to the input file."""
+    paths = record.get("image_paths")
+    if isinstance(paths, str):
+        paths = [paths]
+    if isinstance(paths, list):
+        fixed = []
+        for p in paths:
+            p = str(p)
+            if not Path(p).is_absolute() and not Path(p).exists() and (base / p).exists():
+                p = str(base / p)
+            fixed.append(p)
+        record["image_paths"] = fixed
+    return record
 
 
 def register(group: click.Group) -> None:
