@@ -293,18 +293,27 @@ class PackageResult:
         return sum(len(c.links) for c in self.complaints)
 
 
-def _chinese_marks(brand: BrandConfig) -> list[BrandMark]:
-    return [m for m in brand.marks if m.registration is not None and m.registration.chinese]
+def _chinese_marks(brand: BrandConfig, today: dt.date | None = None) -> list[BrandMark]:
+    """Marks with a Chinese registration in force on ``today`` (any, when None)."""
+    return [
+        m
+        for m in brand.marks
+        if m.registration is not None
+        and m.registration.chinese
+        and (today is None or m.registration.expires is None or m.registration.expires >= today)
+    ]
 
 
-def right_for(brand: BrandConfig, mark_key: str | None) -> tuple[BrandMark | None, str | None]:
+def right_for(
+    brand: BrandConfig, mark_key: str | None, today: dt.date | None = None
+) -> tuple[BrandMark | None, str | None]:
     """The registered right to cite for a listing matched on ``mark_key``, and a note when it differs.
 
     The matched mark when it has a Chinese registration; otherwise a Chinese-registered mark of the
     brand with the same text (e.g. the word mark for an unregistered combined logo); otherwise the
     brand's first Chinese-registered word mark, noted so the analyst can check it.
     """
-    chinese = _chinese_marks(brand)
+    chinese = _chinese_marks(brand, today)
     if not chinese:
         return None, None
     matched = next((m for m in brand.marks if m.id == mark_key), None)
@@ -406,6 +415,11 @@ def export_package(
             f"brand {brand.slug} has no mark registered in China (CNIPA, or Madrid designating CN): "
             f"{platform} will not act on the complaint; register the mark first, nothing was written"
         )
+    if not _chinese_marks(brand, today):
+        raise UserError(
+            f"every Chinese registration of brand {brand.slug} has expired: renew it (CNIPA) before "
+            "filing complaints; nothing was written"
+        )
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise UserError(f"{out} already exists and is not empty: choose another --out")
@@ -436,7 +450,7 @@ def export_package(
                 f"{ev.captured_at:%Y-%m-%d %H:%M}Z: not reported"
             )
             continue
-        mark, note = right_for(brand, lst.mark_key)
+        mark, note = right_for(brand, lst.mark_key, today)
         assert mark is not None  # a Chinese mark exists (checked above)
         if note:
             warnings.append(f"listing {lst.id} ({lst.item_id}): {note}")

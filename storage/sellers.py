@@ -104,8 +104,17 @@ class SellerRow:
 CONFIRMED_LIKE = {S.confirmed, S.reported, S.removed, S.reinstated}
 
 
-def seller_report(session: Session, brand_id: int | None = None) -> list[SellerRow]:
-    """Per seller: listings, suspects, confirmed, reported, removed and relisted; worst first."""
+def seller_report(
+    session: Session,
+    brand_id: int | None = None,
+    *,
+    radius: int = SAME_PHOTO_BITS,
+    exclude: Sequence[str] = (),
+) -> list[SellerRow]:
+    """Per seller: listings, suspects, confirmed, reported, removed and relisted; worst first.
+
+    ``linked`` names the shops that share photos with it (see :func:`photo_groups`).
+    """
     stmt = select(
         Listing.platform,
         Listing.seller_id,
@@ -134,7 +143,7 @@ def seller_report(session: Session, brand_id: int | None = None) -> list[SellerR
         row.last_seen = max(filter(None, (row.last_seen, last)), default=None)
         row.name = row.name or name
     out = [r for r in rows.values() if r.suspects or r.confirmed or r.relisted]
-    for group in photo_groups(session, brand_id=brand_id):
+    for group in photo_groups(session, brand_id=brand_id, radius=radius, exclude=exclude):
         keys = [m.key for m in group.sellers]
         for member in group.sellers:
             if (member.platform, member.seller_id) in rows:

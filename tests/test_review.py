@@ -275,6 +275,9 @@ def test_sellers_linked_by_photos_and_repeat_offenders(review_db: Engine) -> Non
         assert [sorted(m.key for m in g.sellers) for g in groups] == [["jd:op-b", "taobao:op-a"]]
         g = groups[0]
         assert g.platforms == ["jd", "taobao"] and g.links[0].distance == 2
+        linked_by_brand_photo = {r.key: r.linked for r in seller_report(s, bid)}
+        assert linked_by_brand_photo["weibo:op-c"] == ["taobao:other"]
+        assert {r.key: r.linked for r in seller_report(s, bid, exclude=[brand_photo])}["weibo:op-c"] == []
         report = {r.key: r for r in seller_report(s, bid)}
         assert report["taobao:op-a"].repeat_offender
         assert report["taobao:op-a"].reported == 1 and report["taobao:op-a"].confirmed == 2

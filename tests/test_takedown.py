@@ -411,3 +411,17 @@ def test_cli_export_defaults_to_the_only_brand(sqlite_db: Engine, tmp_path: Path
         ["--db", str(sqlite_db.url), "takedown", "export", "--platform", "jd", "--out", str(tmp_path / "b")],
     )
     assert result.exit_code == 2 and "say which brand with --brand (veloria, veloria-eu)" in result.output
+
+
+def test_expired_chinese_registration_writes_nothing(sqlite_db: Engine, tmp_path: Path) -> None:
+    import datetime as dt
+
+    with Session(sqlite_db) as s, s.begin():
+        bid = brand_row(s)
+        _confirm(s, bid, [record("1")])
+    later = dt.datetime(2033, 1, 1)  # both CNIPA registrations end on 2032-04-13
+    parent = tmp_path / "packages"
+    parent.mkdir()
+    with pytest.raises(UserError, match="has expired"), Session(sqlite_db) as s, s.begin():
+        export_package(s, veloria(), "taobao", parent / "pkg", now=later)
+    assert list(parent.iterdir()) == []

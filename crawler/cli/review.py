@@ -410,7 +410,7 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
             exclude = _reference_hashes(
                 [*brand.reference_images, *(p for m in brand.marks for p in m.images)]
             )
-        report = seller_report(session, brand_id)
+        report = seller_report(session, brand_id, radius=bits, exclude=exclude)
         groups = photo_groups(session, brand_id=brand_id, radius=bits, exclude=exclude)
     if fmt == "json":
         click.echo(
