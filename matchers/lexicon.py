@@ -15,7 +15,7 @@ import yaml
 
 from crawler.brand import Brand
 from crawler.errors import UserError
-from matchers.normalize import base_list, fold, trie_regex
+from matchers.normalize import astral, base_list, fold, trie_regex
 
 #: The shared lexicon file.
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "configs" / "lexicon.yaml"
@@ -85,7 +85,7 @@ class LexiconFinder:
     def find(self, text: str | None) -> list[TermHit]:
         if not text:
             return []
-        folded = text.translate(self._fold)
+        folded = astral(text).translate(self._fold)
         hits: list[TermHit] = []
         for m in self._regex.finditer(folded):
             word = m.group()

@@ -189,7 +189,20 @@ def as_list(table: dict[int, str]) -> list[int | str]:
 
 def fold(text: str) -> str:
     """``text`` folded by :func:`base_table`; same length, position for position."""
-    return text.translate(base_list())
+    return astral(text).translate(base_list())
+
+
+def astral(text: str) -> str:
+    """Letters beyond the Basic Multilingual Plane (𝐕𝐄𝐋, 𝕧𝕖𝕝…) as their NFKC letter, one for one."""
+    if not text or max(text) <= "\uffff":
+        return text
+    return "".join(_astral_char(c) if c > "\uffff" else c for c in text)
+
+
+@lru_cache(maxsize=4096)
+def _astral_char(ch: str) -> str:
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded.lower() if len(folded) == 1 and folded.isascii() and folded.isalnum() else ch
 
 
 WORD_RUN = re.compile(rf"[a-z0-9{CJK}]+")

@@ -38,6 +38,7 @@ from matchers.normalize import (
     NON_WORD,
     Compact,
     as_list,
+    astral,
     base_table,
     fold,
     is_cjk,
@@ -188,7 +189,7 @@ class MarkFinder:
         word_rx, lo, hi = self._word_rx, self._len_lo, self._len_hi
         for idx, raw in enumerate(texts):
             text = raw or ""
-            canon = text.translate(table)
+            canon = astral(text).translate(table)
             packed = NON_WORD.sub("", canon)
             hits: list[MarkHit] = []
             if packed and (
@@ -280,7 +281,7 @@ class MarkFinder:
         if attached:
             tricks.append("attached")
         chars = set(raw)
-        if not chars.isdisjoint(self._lookalike):
+        if not chars.isdisjoint(self._lookalike) or any(c > "\uffff" for c in raw):
             tricks.append("lookalike")
         if FULLWIDTH.search(raw):
             tricks.append("fullwidth")
@@ -342,7 +343,7 @@ class MarkFinder:
 
     def _locate(self, text: str, cand: str, hits: list[MarkHit]) -> tuple[int, int] | None:
         """Where the candidate word (or run of single letters) is, outside the exact hits."""
-        canon = text.translate(self._table)
+        canon = astral(text).translate(self._table)
         for m in [*self._word_rx.finditer(canon), *SINGLE_RUN.finditer(canon)]:
             start, end = m.span()
             if _joined(m.group()) == cand and not any(h.start < end and start < h.end for h in hits):

@@ -36,6 +36,11 @@ FOUND = [
     ("veloria", "Veloira 女包", "veloria-word", ("misspelt",)),
     ("veloria", "Velorla", "veloria-word", ("misspelt",)),
     ("veloria", "Velria", "veloria-word", ("misspelt",)),
+    ("veloria", "𝐕𝐄𝐋𝐎𝐑𝐈𝐀 女包", "veloria-word", ("lookalike",)),  # mathematical bold
+    ("veloria", "ⓥⓔⓛⓞⓡⓘⓐ", "veloria-word", ("lookalike",)),  # circled
+    ("veloria", "薇\u200b洛瑞亚", "veloria-word", ("spaced",)),  # zero-width space
+    ("veloria", "微洛锐亚 包", "veloria-word", ("homophone",)),  # two of four replaced
+    ("veloria", "newveloriabag", "veloria-word", ("attached",)),
     ("corvane", "科尔梵 手表", "corvane-word", ()),
     ("corvane", "柯尔梵 手表", "corvane-word", ()),
     ("corvane", "科尔凡", "corvane-word", ("homophone",)),
@@ -67,6 +72,8 @@ QUIET = [
     ("veloria", "维罗锐雅"),  # every character replaced: too far to be the name
     ("veloria", "高仿真 仿真花"),
     ("veloria", "V E L O U R"),
+    ("veloria", "维多利亚的秘密"),  # Victoria's Secret: wei … ya, but not the name
+    ("veloria", "薇娅同款"),
     ("corvane", "corvette 车模"),
     ("corvane", "cordovan 皮带"),
     ("corvane", "科尔沁 牛肉干"),
