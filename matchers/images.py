@@ -67,6 +67,8 @@ STRONG = 4
 REFINE_BITS = 220
 #: Rows (of 32) of the aligned gradient maps left out of the distance: the ones that differ most.
 DROP_ROWS = 6
+#: How many references (closest on the crop grid) are refined for one photo.
+REFINE_TOP = 2
 #: Steps (fractions of the side) of the crop refinement, coarse to fine, and the largest trim.
 REFINE_STEPS = (0.05, 0.025, 0.0125)
 MAX_TRIM = 0.2
@@ -250,9 +252,11 @@ class ReferenceSet:
         mask = strong.astype(bool)
         grid = np.bitwise_count(self._d32 ^ q_packed).sum(axis=1)
         best: tuple[float, int, Crop, int, int, int] | None = None
-        for k in range(len(self.entries)):
-            rows = [i for i, (owner, _) in enumerate(self._owner) if owner == k]
-            i0 = min(rows, key=lambda i: int(grid[i]))
+        n_crops = len(CROPS)
+        per_ref = grid.reshape(len(self.entries), n_crops)
+        order = np.argsort(per_ref.min(axis=1), kind="stable")[:REFINE_TOP]
+        for k in (int(x) for x in order):
+            i0 = k * n_crops + int(np.argmin(per_ref[k]))
             if int(grid[i0]) > REFINE_BITS:
                 continue
             bits, crop = self._refine(k, q, self._owner[i0][1], int(grid[i0]))
