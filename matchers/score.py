@@ -353,8 +353,18 @@ class Matcher:
         # seller
         platform = str(listing.get("platform") or "").lower()
         seller_id = listing.get("seller_id")
-        seller = self.brand.authorised_seller(platform, None if seller_id is None else str(seller_id))
+        seller = self.brand.authorised_seller(platform, None if seller_id in (None, "") else str(seller_id))
         seller_name = _text(listing.get("seller_name"))
+        if seller is None and seller_id in (None, "") and seller_name:
+            # no id on the page (some search cards): a shop name is unique on its platform
+            seller = next(
+                (
+                    s
+                    for s in self.brand.authorized_sellers
+                    if s.platform == platform and s.name == seller_name.strip()
+                ),
+                None,
+            )
         authorised_now = False
         if seller is not None:
             day = _day(listing, self.today)

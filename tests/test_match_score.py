@@ -242,3 +242,14 @@ def test_price_text(price: str, expected: float | None) -> None:
 def test_mark_run_into_other_letters(veloria: Matcher) -> None:
     r = veloria.score(listing(title="newveloriabag 高仿", price=300))
     assert r.suspect and r.mark_id == "veloria-word"
+
+
+def test_authorised_by_shop_name_when_no_id(veloria: Matcher) -> None:
+    item = listing(
+        platform="jd", seller_id=None, seller_name="Veloria京东自营旗舰店", title="VELORIA 钱包", price=99
+    )
+    assert veloria.score(item).score <= 0.1
+    other = listing(
+        platform="jd", seller_id="123", seller_name="Veloria京东自营旗舰店", title="VELORIA 钱包", price=99
+    )
+    assert veloria.score(other).suspect  # an id that is not the authorised one wins over the name
