@@ -193,12 +193,28 @@ def main() -> None:
         urls = search_urls(url, args.requests)
         referer = {"Referer": "https://search.jd.com/Search?keyword=x"}
         server = psutil.Process(proc.pid)
+        first = urls[:36]  # page 1 of each (route, term) (search_urls order): pays for the searches
         cpu0 = sum(server.cpu_times()[:2])
-        secs, ok, size = asyncio.run(load(urls, args.concurrency, referer))
-        cold_cpu = len(urls) / max(1e-9, sum(server.cpu_times()[:2]) - cpu0)
+        t_first, _, _ = asyncio.run(load(first, args.concurrency, referer))
+        cpu_first = sum(server.cpu_times()[:2]) - cpu0
+        print(
+            f"first pages of {len(first)} (route, term) searches: {len(first) / t_first:.0f} pages/s "
+            f"({cpu_first / len(first) * 1000:.1f} ms server CPU each: the search itself runs once per term)"
+        )
+        rest = urls[len(first) :]
+        cpu0 = sum(server.cpu_times()[:2])
+        secs, ok, size = asyncio.run(load(rest, args.concurrency, referer))
+        render_cpu = len(rest) / max(1e-9, sum(server.cpu_times()[:2]) - cpu0)
+        print(
+            f"search pages, cold, searches done: {len(rest) / secs:.0f} pages/s "
+            f"({render_cpu:.0f} per server CPU second)"
+        )
+        secs += t_first
+        cold_cpu = len(urls) / max(1e-9, sum(server.cpu_times()[:2]) - cpu0 + cpu_first)
         cold = len(urls) / secs
         print(
-            f"search pages, cold (each rendered once): {cold:.0f} pages/s — {len(urls)} pages, {ok} ok, "
+            f"search pages, cold overall (each rendered once): {cold:.0f} pages/s — {len(urls)} pages, "
+            f"{ok} ok, "
             f"{size / len(urls) / 1024:.0f} KB avg; "
             f"{cold / baseline:.2f}× baseline, {cold / TARGET:.2f}× target"
         )

@@ -30,6 +30,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
@@ -315,16 +316,18 @@ class Sandbox:
         return self._respond(reply)
 
     def _respond(self, reply: Reply) -> web.Response:
-        resp = web.Response(status=reply.status, body=reply.body, headers=reply.headers)
-        resp.content_type = reply.content_type
-        if reply.charset:
-            resp.charset = reply.charset
+        ctype = f"{reply.content_type}; charset={reply.charset}" if reply.charset else reply.content_type
+        resp = web.Response(
+            status=reply.status, body=reply.body, headers={**reply.headers, "Content-Type": ctype}
+        )
         for name, value in reply.cookies.items():
             resp.set_cookie(name, value, path="/")
         return resp
 
-    def _route(self, host: str, path: str) -> tuple[Route, Callable[[Ctx], Awaitable[Reply]]] | None:
-        table: dict[tuple[str, str], tuple[str, Callable[[Ctx], Awaitable[Reply]]]] = {
+    @cached_property
+    def _table(self) -> dict[tuple[str, str], tuple[str, Callable[[Ctx], Awaitable[Reply]]]]:
+        """(host, lower-case path) → (route name, handler)."""
+        return {
             ("s.taobao.com", "/search"): ("taobao-search", self._taobao_search),
             ("h5api.m.taobao.com", MTOP_PATH): ("taobao-mtop-search", self._mtop_search),
             ("item.taobao.com", "/item.htm"): ("taobao-item", self._taobao_item),
@@ -336,6 +339,9 @@ class Sandbox:
             ("s.weibo.com", "/weibo"): ("weibo-search", self._weibo_search),
             ("m.weibo.cn", "/api/container/getindex"): ("weibo-mobile-search", self._weibo_mobile),
         }
+
+    def _route(self, host: str, path: str) -> tuple[Route, Callable[[Ctx], Awaitable[Reply]]] | None:
+        table = self._table
         key_path = path.lower()
         if host == "h5api.m.taobao.com" and not key_path.endswith("/"):
             key_path += "/"
