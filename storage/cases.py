@@ -545,10 +545,11 @@ def _find_relistings(
                 new_listings[lst.id] = lst
     if not new_listings:
         return
-    # photos: new listings' hashes against the taken-down listings' hashes
+    # photos: new listings' hashes against the taken-down listings' hashes, each distinct hash once
     photo_hits: dict[int, tuple[int, int]] = {}  # new id -> (earlier id, distance)
-    entries: list[tuple[int, str]] = []
-    for ids in (list(down_ids), list(new_listings)):
+    down_by_hash: dict[str, list[int]] = defaultdict(list)
+    new_by_hash: dict[str, list[int]] = defaultdict(list)
+    for ids, target in ((list(down_ids), down_by_hash), (list(new_listings), new_by_hash)):
         for chunk in _chunks(ids):
             for lid, phash in session.execute(
                 select(ListingImage.listing_id, ListingImage.phash).where(
@@ -556,14 +557,26 @@ def _find_relistings(
                 )
             ):
                 if phash:
-                    entries.append((lid, phash))
-    for i, j, d in near_pairs(entries, radius):
-        a, b = entries[i][0], entries[j][0]
-        for new_id, old_id in ((a, b), (b, a)):
-            if new_id in new_listings and old_id in down_ids:
+                    target[phash].append(lid)
+    if down_by_hash and new_by_hash:
+
+        def record_hit(new_hash: str, old_hash: str, d: int) -> None:
+            old_id = down_by_hash[old_hash][0]
+            for new_id in new_by_hash.get(new_hash, ()):
                 best = photo_hits.get(new_id)
                 if best is None or d < best[1]:
                     photo_hits[new_id] = (old_id, d)
+
+        for h in new_by_hash:
+            if h in down_by_hash:
+                record_hit(h, h, 0)
+        distinct = list(enumerate(set(down_by_hash) | set(new_by_hash)))
+        for i, j, d in near_pairs(distinct, radius):
+            a, b = distinct[i][1], distinct[j][1]
+            if b in down_by_hash:
+                record_hit(a, b, d)
+            if a in down_by_hash:
+                record_hit(b, a, d)
     for lid, lst in sorted(new_listings.items()):
         why: list[str] = []
         earlier: Listing | None = None

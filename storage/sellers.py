@@ -1,9 +1,9 @@
 """Sellers: repeat offenders, and shops linked by sharing the same photos (one operator, several shops).
 
 Photos are compared by the Hamming distance of their perceptual hashes (``ListingImage.phash``, hex).
-Candidate pairs come from *banding*: the hash is cut into ``radius + 1`` bands, and two hashes within
-``radius`` bits of each other must agree exactly on at least one band (pigeonhole), so only hashes
-that share a band are compared. That keeps the work near-linear instead of all pairs.
+Candidate pairs come from multi-index hashing (:func:`near_pairs`): the hash is cut into bands, and
+two hashes within ``radius`` bits must be within ``radius // bands`` bits on at least one band, so
+only hashes found that way are compared. ``bench/bench_relink.py`` measures it against all pairs.
 
 Counterfeiters often reuse the brand's own official photos; those would link every shop that copies
 them. Pass the hashes of the brand's reference images as ``exclude`` to leave them out.
@@ -15,6 +15,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -25,6 +27,8 @@ S = ListingStatus
 
 #: Default Hamming radius (bits of 64) under which two photos count as the same photo.
 SAME_PHOTO_BITS = 6
+#: Example photo links kept per group of shops (the closest first).
+MAX_LINKS_SHOWN = 50
 
 
 def hamming(a: str, b: str) -> int:
@@ -32,40 +36,61 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def _bands(hex_hash: str, n: int) -> list[tuple[int, int]]:
-    bits = len(hex_hash) * 4
-    value = int(hex_hash, 16)
-    size = max(1, bits // n)
-    out = []
-    for b in range(n):
-        lo = b * size
-        width = size if b < n - 1 else bits - lo
-        out.append((b, (value >> lo) & ((1 << width) - 1)))
-    return out
+#: Bits per band of the multi-index search (64-bit hashes make 4 bands).
+BAND_BITS = 16
+
+
+def _band_layout(bits: int) -> list[tuple[int, int]]:
+    """(shift, width) of each band of a ``bits``-bit hash."""
+    n = max(1, bits // BAND_BITS)
+    size = bits // n
+    return [(b * size, size if b < n - 1 else bits - b * size) for b in range(n)]
+
+
+@lru_cache(maxsize=64)
+def _flip_masks(width: int, flips: int) -> tuple[int, ...]:
+    """Every mask of ``width`` bits with at most ``flips`` bits set (the band values to look up)."""
+    masks = [0]
+    for k in range(1, flips + 1):
+        for combo in combinations(range(width), k):
+            masks.append(sum(1 << b for b in combo))
+    return tuple(masks)
 
 
 def near_pairs(hashes: Sequence[tuple[int, str]], radius: int) -> Iterator[tuple[int, int, int]]:
     """``(i, j, distance)`` for every pair of entries ``(key, hex)`` within ``radius`` bits (i < j by index).
 
     ``i`` and ``j`` index into ``hashes``. Hashes of a different length are never compared.
+
+    Multi-index hashing: the hash is cut into ``m`` bands of about 16 bits; two hashes within
+    ``radius`` bits differ by at most ``radius // m`` bits in at least one band (pigeonhole), so each
+    hash looks up, per band, the band values within that many bits of its own, and only the hashes
+    found there are compared in full. Exact: it finds every pair all-pairs comparison finds.
     """
-    buckets: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    by_len: dict[int, list[int]] = defaultdict(list)
     for idx, (_key, h) in enumerate(hashes):
-        for band, value in _bands(h, radius + 1):
-            buckets[(len(h), band, value)].append(idx)
-    seen: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        if len(members) < 2:
-            continue
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                i, j = members[x], members[y]
-                if (i, j) in seen:
-                    continue
-                seen.add((i, j))
-                d = hamming(hashes[i][1], hashes[j][1])
+        by_len[len(h)].append(idx)
+    for length, members in by_len.items():
+        layout = _band_layout(length * 4)
+        flips = radius // len(layout)
+        values = [int(hashes[i][1], 16) for i in members]
+        index: list[dict[int, list[int]]] = [defaultdict(list) for _ in layout]
+        for pos, v in enumerate(values):
+            for band, (shift, width) in enumerate(layout):
+                index[band][(v >> shift) & ((1 << width) - 1)].append(pos)
+        for pos, v in enumerate(values):
+            found: set[int] = set()
+            for band, (shift, width) in enumerate(layout):
+                own = (v >> shift) & ((1 << width) - 1)
+                table = index[band]
+                for mask in _flip_masks(width, flips):
+                    for other in table.get(own ^ mask, ()):
+                        if other > pos:
+                            found.add(other)
+            for other in sorted(found):
+                d = (v ^ values[other]).bit_count()
                 if d <= radius:
-                    yield i, j, d
+                    yield members[pos], members[other], d
 
 
 def excluded(h: str, exclude: Iterable[str], radius: int) -> bool:
@@ -205,16 +230,15 @@ def photo_groups(
     )
     if brand_id is not None:
         stmt = stmt.where(Listing.brand_id == brand_id)
-    entries: list[tuple[int, str]] = []
-    owner: list[tuple[str, str]] = []
+    # one entry per distinct photo hash: the shops showing it, each with its first listing
+    by_hash: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
     names: dict[tuple[str, str], str | None] = {}
     for phash, lid, platform, seller_id, name in session.execute(stmt):
         if not phash or seller_id is None:
             continue
         if exclude and excluded(phash, exclude, radius):
             continue
-        entries.append((lid, phash))
-        owner.append((platform, seller_id))
+        by_hash[phash].setdefault((platform, seller_id), lid)
         names.setdefault((platform, seller_id), name)
     parent: dict[tuple[str, str], tuple[str, str]] = {}
 
@@ -226,12 +250,21 @@ def photo_groups(
         return x
 
     links: list[tuple[tuple[str, str], PhotoLink]] = []
-    for i, j, d in near_pairs(entries, radius):
-        a, b = owner[i], owner[j]
-        if a == b:
-            continue
-        parent[find(a)] = find(b)
-        links.append((a, PhotoLink(entries[i][0], entries[j][0], d)))
+    # the same photo in several shops: linear in the shops, however many share it
+    for shops in by_hash.values():
+        (first, first_lid), *others = shops.items()
+        find(first)
+        for shop, lid in others:
+            parent[find(shop)] = find(first)
+            links.append((first, PhotoLink(first_lid, lid, 0)))
+    # near photos: compare distinct hashes only; all shops of one hash are already one group
+    distinct = list(enumerate(by_hash))
+    for i, j, d in near_pairs(distinct, radius):
+        (a, lid_a) = next(iter(by_hash[distinct[i][1]].items()))
+        (b, lid_b) = next(iter(by_hash[distinct[j][1]].items()))
+        if a != b:
+            parent[find(a)] = find(b)
+            links.append((a, PhotoLink(lid_a, lid_b, d)))
     members: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for key in list(parent):
         members[find(key)].add(key)
@@ -241,7 +274,9 @@ def photo_groups(
     groups = [
         SellerGroup(
             sellers=[SellerRef(p, s, names.get((p, s))) for p, s in sorted(keys)],
-            links=sorted(group_links[root], key=lambda x: (x.distance, x.listing_a, x.listing_b)),
+            links=sorted(group_links[root], key=lambda x: (x.distance, x.listing_a, x.listing_b))[
+                :MAX_LINKS_SHOWN
+            ],
         )
         for root, keys in members.items()
         if len(keys) > 1

@@ -235,7 +235,7 @@ def test_near_pairs_matches_brute_force() -> None:
         for bit in rng.sample(range(64), flips):
             v ^= 1 << bit
         hashes.append((1000 + n, f"{v:016x}"))
-    for radius in (0, 3, 6):
+    for radius in (0, 1, 3, 4, 6, 9):
         got = {(i, j) for i, j, _ in near_pairs(hashes, radius)}
         want = {
             (i, j)
