@@ -817,7 +817,17 @@ def _write_package(
     return len(_walk_files(root))
 
 
-CONNECTION_COLUMNS = ("url", "poster_id", "poster", "right", "registration", "mark_matched", "text", "why")
+CONNECTION_COLUMNS = (
+    "url",
+    "poster_id",
+    "poster",
+    "right",
+    "registration",
+    "mark_matched",
+    "text",
+    "why",
+    "evidence",
+)
 
 
 def _connection(c: Complaint, lk: PackageLink) -> dict[str, Any]:
@@ -832,6 +842,7 @@ def _connection(c: Complaint, lk: PackageLink) -> dict[str, Any]:
         "mark_matched": lst.mark_key or "",
         "text": lst.title,
         "why": lk.facts,
+        "evidence": lk.evidence_dir or "",
     }
 
 

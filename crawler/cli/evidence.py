@@ -36,8 +36,9 @@ def evidence() -> None:
 @click.option(
     "--sandbox",
     metavar="URL",
-    envvar="MARKWATCH_SANDBOX",
-    help="Capture from the sandbox: https://<host>/<path> is fetched at URL/<host>/<path>.",
+    envvar="MARKWATCH_SANDBOX_URL",
+    help="Capture from the sandbox: https://<host>/<path> is fetched at URL/<host>/<path> "
+    "(env MARKWATCH_SANDBOX_URL).",
 )
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per page.")
 @click.option(
