@@ -214,7 +214,7 @@ def main() -> None:
         cold = len(urls) / secs
         print(
             f"search pages, cold overall (each rendered once): {cold:.0f} pages/s — {len(urls)} pages, "
-            f"{ok} ok, "
+            f"{ok}/{len(rest)} after the first pages ok, "
             f"{size / len(urls) / 1024:.0f} KB avg; "
             f"{cold / baseline:.2f}× baseline, {cold / TARGET:.2f}× target"
         )
