@@ -704,3 +704,18 @@ def test_mobile_weibo_accessdeny_is_418(sb: Sandbox) -> None:
     cid = quote("100103type=1&q=veloria", safe="")
     r = fetch(sb, f"/m.weibo.cn/api/container/getIndex?containerid={cid}&page=1&_sandbox_refuse=accessdeny")
     assert r.status == 418
+
+
+def test_admin_refuse_state_and_url_for() -> None:
+    with serve(seed=6, size=150) as s:
+        assert s.url_for("https://s.taobao.com/search?q=x") == f"{s.url}/s.taobao.com/search?q=x"
+        assert s.url_for("//item.jd.com/1.html") == f"{s.url}/item.jd.com/1.html"
+        r = fetch(s, "/_sandbox/refuse?platform=weibo&mode=visitor&after=1", method="POST")
+        assert r.json() == {"refusals": {"weibo": "visitor@1"}}
+        assert [fetch(s, SEARCH["weibo"]).status for _ in range(2)] == [200, 302]
+        assert fetch(s, "/_sandbox/refuse?platform=weibo&mode=auth605", method="POST").status == 400
+        assert fetch(s, "/_sandbox/refuse?platform=weibo", method="POST").json() == {"refusals": {}}
+        assert fetch(s, SEARCH["weibo"]).status == 200
+        state = fetch(s, "/_sandbox/state").json()
+        assert state["seed"] == 6 and state["epoch"] == 0 and state["catalogue"]["listings"] >= 150
+        assert fetch(s, "/_sandbox/refuse?platform=weibo&mode=visitor").status == 405
