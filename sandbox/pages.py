@@ -1273,3 +1273,52 @@ def weibo_post_gone_page() -> str:
 </body>
 </html>
 """
+
+
+def jd_ware(x: Listing, kw: str, epoch: int, seed: int) -> dict[str, Any]:
+    """One ``data.wareList[]`` entry of ``pc_search_searchWare`` (platforms.md §3.2)."""
+    path = x.cache.get("jdpath")
+    if path is None:
+        path = x.cache["jdpath"] = images.jd_path(token(x, 0, seed))
+    price = _price(x.price(epoch))
+    fuzzy = x.reviews if x.reviews < 100 else f"{x.reviews // 100 * 100}+"
+    return {
+        "skuId": x.item_id,
+        "wareId": x.item_id,
+        "wareName": highlight(esc(x.title), esc(kw), '<font class="skcolor_ljg">', "</font>"),
+        "name": x.title,
+        "jdPrice": price,
+        "price": price,
+        "oriPrice": _price(x.base_price),
+        "imageurl": path,
+        "shopId": x.seller.shop_id,
+        "shopName": x.seller.name,
+        "catid": "9186",
+        "cid1": "1672",
+        "cid2": "2615",
+        "brand": x.brand.upper() if x.brand else "",
+        "comment": x.reviews,
+        "commentFuzzy": str(fuzzy),
+        "good": str(90 + _h("good", x.item_id) % 10),
+        "isPlusShop": False,
+        "deliveryDays": 1 + _h("days", x.item_id) % 5,
+    }
+
+
+def jd_search_ware(
+    kw: str, page: int, found: Sequence[Listing], total: int, epoch: int, seed: int, layout: str = "normal"
+) -> dict[str, Any]:
+    wares = [jd_ware(x, kw, epoch, seed) for x in found]
+    data: dict[str, Any] = {
+        "resultCount": total,
+        "listKeyWord": kw,
+        "wareList": wares,
+        "intervalPrice": [],
+        "dataBuried": {"pvid": _hex(f"pvid:{kw}:{page}", 32), "sort_type": "sort_default"},
+    }
+    if layout == "changed":
+        data["goodsList"] = [
+            {{"skuId": "sku", "wareName": "title"}.get(k, k): v for k, v in w.items()}
+            for w in data.pop("wareList")
+        ]
+    return {"code": 0, "data": data}

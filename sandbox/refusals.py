@@ -73,6 +73,7 @@ ROUTES: dict[str, Route] = {
         Route(
             "jd-search-second-half", "jd", "search", _modes("login", "slider", "auth605", "empty", "layout")
         ),
+        Route("jd-api-search", "jd", "api", _modes("login", "auth605", "empty", "layout")),
         Route("jd-prices", "jd", "api", _modes("auth605")),
         Route("jd-item", "jd", "item", _modes("login", "slider", "auth605")),
         Route("weibo-search", "weibo", "search", _modes("login", "visitor", "accessdeny", "empty", "layout")),

@@ -336,6 +336,7 @@ class Sandbox:
             ("search.jd.com", "/search"): ("jd-search", self._jd_search),
             ("search.jd.com", "/s_new.php"): ("jd-search-second-half", self._jd_second_half),
             ("p.3.cn", "/prices/mgets"): ("jd-prices", self._jd_prices),
+            ("api.m.jd.com", "/api"): ("jd-api-search", self._jd_api),
             ("s.weibo.com", "/weibo"): ("weibo-search", self._weibo_search),
             ("m.weibo.cn", "/api/container/getindex"): ("weibo-mobile-search", self._weibo_mobile),
         }
@@ -565,6 +566,7 @@ class Sandbox:
                 "jd-search": "/search.jd.com/Search?keyword=KW&enc=utf-8&page=2n-1",
                 "jd-search-second-half": "/search.jd.com/s_new.php?keyword=KW&enc=utf-8&page=2n&scrolling=y&show_items=… (needs Referer search.jd.com/Search)",
                 "jd-prices": "/p.3.cn/prices/mgets?skuIds=J_SKU,J_SKU2",
+                "jd-api-search": "/api.m.jd.com/api?appid=search-pc-java&functionId=pc_search_searchWare&client=pc&h5st=…&body={keyword,page,s}",
                 "jd-item": "/item.jd.com/SKU.html",
                 "weibo-search": "/s.weibo.com/weibo?q=KW&page=N[&timescope=custom:YYYY-MM-DD-H:YYYY-MM-DD-H]",
                 "weibo-mobile-search": "/m.weibo.cn/api/container/getIndex?containerid=100103type%3D1%26q%3DKW&page_type=searchall&page=N",
@@ -794,6 +796,43 @@ class Sandbox:
                 chunk, kw, self.epoch, self.seed, "changed" if ctx.mode == "layout" else "normal"
             )
             return Reply.text(text, UTF8)
+
+        return self._cached(key, make)
+
+    async def _jd_api(self, ctx: Ctx) -> Reply:
+        """``api.m.jd.com/api?functionId=pc_search_searchWare&body={...}``: JSON sent as text/html.
+
+        A request without ``h5st`` gets the 605 risk answer, as the real gateway gives unsigned calls.
+        """
+        if ctx.query.get("functionId") != "pc_search_searchWare":
+            return Reply.text('{"code":"3","echo":"functionId not found"}', content_type="text/html")
+        if not ctx.query.get("h5st"):
+            return Reply.text(
+                '{"code":"605","echo":"the request needs to authenticate"}', content_type="text/html"
+            )
+        try:
+            body = json.loads(ctx.query.get("body", "{}"))
+            if not isinstance(body, dict):
+                raise ValueError("body")
+        except ValueError:
+            return Reply.text('{"code":"1","echo":"body is not JSON"}', content_type="text/html")
+        kw = str(body.get("keyword") or ctx.query.get("keyword", "")).strip()
+        page = max(1, _int(str(body.get("page", 1)), 1))
+        key = ("jdapi", kw, page, ctx.mode)
+
+        def make() -> Reply:
+            found = [] if ctx.mode == "empty" else self._live_results("jd", kw)
+            chunk = found[(page - 1) * 30 : page * 30] if page <= 100 else []
+            doc = pages.jd_search_ware(
+                kw,
+                page,
+                chunk,
+                len(found),
+                self.epoch,
+                self.seed,
+                "changed" if ctx.mode == "layout" else "normal",
+            )
+            return Reply(200, json.dumps(doc, ensure_ascii=False).encode(), "text/html", UTF8)
 
         return self._cached(key, make)
 

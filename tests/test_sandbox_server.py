@@ -639,6 +639,36 @@ def test_weibo_post_detail_and_removed_post() -> None:
         assert fetch(s, "/m.weibo.cn/detail/1?_sandbox_refuse=visitor").status == 302
 
 
+def _jd_api_url(kw: str, page: int, h5st: str = "20261102090000000;tk03;sandbox") -> str:
+    body = json.dumps({"keyword": kw, "page": page, "s": (page - 1) * 30 + 1, "enc": "utf-8"})
+    return (
+        "/api.m.jd.com/api?appid=search-pc-java&functionId=pc_search_searchWare&client=pc&clientVersion=1.0.0"
+        f"&keyword={quote(kw)}&h5st={quote(h5st)}&body={quote(body)}"
+    )
+
+
+def test_jd_search_api(sb: Sandbox) -> None:
+    unsigned = fetch(sb, _jd_api_url("veloria", 1, h5st=""))
+    assert json.loads(unsigned.body)["code"] == "605"
+    r = fetch(sb, _jd_api_url("veloria", 1))
+    assert r.status == 200 and r.headers["content-type"].startswith("text/html")  # JSON sent as text/html
+    doc = json.loads(r.body)
+    assert doc["code"] == 0
+    wares = doc["data"]["wareList"]
+    html = fetch(sb, "/search.jd.com/Search?keyword=veloria&enc=utf-8&page=1").text()
+    total = int(re.search(r"result_count:'(\d+)'", html).group(1))  # type: ignore[union-attr]
+    assert doc["data"]["resultCount"] == total and len(wares) == min(30, total)
+    w = wares[0]
+    assert {"skuId", "wareName", "jdPrice", "imageurl", "shopId", "shopName", "commentFuzzy"} <= set(w)
+    assert w["imageurl"].startswith("jfs/t1/")
+    x = sb.catalogue.get("jd", w["skuId"])
+    assert x is not None and w["shopId"] == x.seller.shop_id and w["jdPrice"] == f"{x.price(sb.epoch):.2f}"
+    img = fetch(sb, "/img14.360buyimg.com/n1/" + w["imageurl"])
+    assert img.status == 200 and img.headers["content-type"] == "image/jpeg"
+    page2 = json.loads(fetch(sb, _jd_api_url("veloria", 2)).body)["data"]["wareList"]
+    assert not {p["skuId"] for p in page2} & {p["skuId"] for p in wares}
+
+
 def _signed_mtop(sb: Sandbox) -> tuple[str, dict[str, str]]:
     """A signed mtop search request and the cookie it needs (after the token round trip)."""
     first = fetch(sb, f"/h5api.m.taobao.com{MTOP_PATH}?callback=mtopjsonp1")
@@ -671,6 +701,7 @@ def _route_urls(sb: Sandbox) -> dict[str, tuple[str, dict[str, str]]]:
             jd_ref,
         ),
         "jd-prices": (f"/p.3.cn/prices/mgets?skuIds=J_{live('jd')}", {}),
+        "jd-api-search": (_jd_api_url("veloria", 1), {}),
         "jd-item": (f"/item.jd.com/{live('jd')}.html", {}),
         "weibo-search": (SEARCH["weibo"], {}),
         "weibo-mobile-search": (
