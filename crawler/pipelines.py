@@ -171,9 +171,9 @@ class ScorePipeline:
         if self.matcher is None:
             return item
         adapter = ItemAdapter(item)
-        result = self.matcher.score(adapter.asdict())
+        result = self.matcher.score(dict(adapter))  # shallow: asdict() would deep-copy ``raw``
         raw = dict(adapter.get("raw") or {})
-        raw["markwatch_match"] = result.to_dict()  # plain data: items are copied with asdict()
+        raw["markwatch_match"] = result.to_dict()  # plain data, whatever copies the item later
         adapter["raw"] = raw
         return item
 
@@ -239,7 +239,7 @@ class StorePipeline:
                 self.run_id = run.id
 
     def process_item(self, item: Any) -> Any:
-        self.buffer.append(ItemAdapter(item).asdict())
+        self.buffer.append(dict(ItemAdapter(item)))
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item
@@ -346,11 +346,21 @@ def store_batch(
     now: dt.datetime | None = None,
 ) -> tuple[Counter[str], IngestResult]:
     """Ingest one batch of crawled listings with their match results and photos; returns counts."""
-    from storage.ingest import ingest_batch
+    from storage.ingest import ingest_batch, lookup
     from storage.models import Listing, MatchResult, utcnow
 
     now = now or utcnow()
     counts: Counter[str] = Counter()
+    gone_keys = [
+        (str(r["platform"]).lower(), str(r["item_id"]))
+        for r in batch
+        if (r.get("raw") or {}).get("markwatch_gone")
+    ]
+    if gone_keys:  # the item page shows it removed: mark it gone, record nothing of the empty page
+        gone_ids = [lid for (lid,) in lookup(session, gone_keys, Listing.id).values()]
+        session.execute(update(Listing).where(Listing.id.in_(gone_ids)).values(live=False, gone_at=now))
+        counts["gone"] += len(gone_ids)
+        batch = [r for r in batch if not (r.get("raw") or {}).get("markwatch_gone")]
     result = ingest_batch(session, brand_id, batch, run_id=run_id, seen_at=now)
     counts.update(listings=result.received, new=result.new, changed=result.changed)
     previously_suspect = set(
@@ -359,15 +369,12 @@ def store_batch(
     matches: list[dict[str, Any]] = []
     latest: list[dict[str, Any]] = []  # the listing's denormalised latest score
     images: list[dict[str, Any]] = []
-    gone: list[int] = []
     for record in batch:
         key = (str(record["platform"]).lower(), str(record["item_id"]))
         lid = result.ids.get(key)
         if lid is None:
             continue
         raw = record.get("raw") or {}
-        if raw.get("markwatch_gone"):
-            gone.append(lid)
         match = raw.get("markwatch_match")
         if match is not None:
             matches.append(
@@ -419,9 +426,6 @@ def store_batch(
         session.execute(update(Listing), latest)
     if images:
         _store_images(session, images)
-    if gone:
-        session.execute(update(Listing).where(Listing.id.in_(gone)).values(live=False, gone_at=now))
-        counts["gone"] += len(gone)
     return counts, result
 
 

@@ -24,7 +24,8 @@ from crawler.brand import Brand
 from crawler.items import PageReport
 from storage.db import make_engine
 from storage.ingest import sync_brand
-from storage.models import CrawlRun, CrawlRunPlatform, utcnow
+from storage.models import Brand as BrandRow
+from storage.models import CrawlRun, CrawlRunPlatform, Listing, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,33 @@ def finish_run(db_url: str | None, run_id: int, platforms: Sequence[str]) -> Cra
     return summary
 
 
+#: Listing statuses whose item pages every crawl fetches again: is it still there, or back?
+RECHECK_STATUSES = ("reported", "removed", "reinstated")
+RECHECK_LIMIT = 1000
+
+
+def recheck_urls(db_url: str | None, slug: str, platforms: Sequence[str]) -> dict[str, list[str]]:
+    """Per platform, the item pages of the brand's reported or removed listings (the takedown check)."""
+    engine = make_engine(db_url)
+    out: dict[str, list[str]] = {}
+    with Session(engine) as s:
+        rows = s.execute(
+            select(Listing.platform, Listing.url)
+            .join(BrandRow, BrandRow.id == Listing.brand_id)
+            .where(
+                BrandRow.slug == slug,
+                Listing.status.in_(RECHECK_STATUSES),
+                Listing.platform.in_(list(platforms)),
+            )
+            .order_by(Listing.status_at.desc())
+            .limit(RECHECK_LIMIT)
+        ).all()
+    engine.dispose()
+    for platform, url in rows:
+        out.setdefault(platform, []).append(url)
+    return out
+
+
 def run_crawl(
     brand: Brand,
     platforms: Sequence[str],
@@ -167,6 +195,7 @@ def run_crawl(
     """
     if run_id is None:
         run_id = start_run(db_url, brand, origin=sandbox_url, platforms=list(platforms), max_pages=max_pages)
+    recheck = recheck_urls(db_url, brand.slug, platforms)
     settings = crawl_settings(
         db_url,
         run_id,
@@ -189,6 +218,10 @@ def run_crawl(
             crawler.signals.connect(
                 lambda item, spider, **_: on_item(spider.platform), signal=signals.item_scraped, weak=False
             )
-        process.crawl(crawler, brand=str(brand.source or brand.slug), max_pages=max_pages)
+        args: dict[str, Any] = {"brand": str(brand.source or brand.slug), "max_pages": max_pages}
+        urls = recheck.get(platform)
+        if urls:
+            args["recheck"] = urls
+        process.crawl(crawler, **args)
     process.start()
     return finish_run(db_url, run_id, platforms)

@@ -167,7 +167,8 @@ class PlatformSpider(scrapy.Spider):
                         {"markwatch_listing": self.listing_from_url(url), "markwatch_kind": "item"}
                     )
                     yield request.replace(callback=self.parse_item, errback=self.item_failed)
-            return
+            if not (self.params.brand or self.params.terms):
+                return  # a recheck only: no search
         for term in self.params.search_terms():
             for request in self.search_requests(term, 1):
                 self._scheduled.add((term, 1))

@@ -195,7 +195,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     session.connection().exec_driver_sql(sql, params)
 
 
-def _lookup(
+def lookup(
     session: Session, keys: Sequence[tuple[str, str]], *cols: Any
 ) -> dict[tuple[str, str], tuple[Any, ...]]:
     """``cols`` of the listings with these ``(platform, item_id)`` keys, one SELECT per platform chunk."""
@@ -320,7 +320,7 @@ def ingest_batch(
 
     existing = {
         key: (lid, chash, live)
-        for key, (lid, chash, live) in _lookup(
+        for key, (lid, chash, live) in lookup(
             session, list(by_key), Listing.id, Listing.content_hash, Listing.live
         ).items()
     }
@@ -374,7 +374,7 @@ def ingest_batch(
         # which SQLAlchemy runs row by row there when the order of the returned rows must be kept.
         insert_rows(session, LISTINGS, new_rows)
         fresh = [(row["platform"], row["item_id"]) for row in new_rows]
-        for key, (lid,) in _lookup(session, fresh, Listing.id).items():
+        for key, (lid,) in lookup(session, fresh, Listing.id).items():
             result.ids[key] = lid
             result.new_ids.append(lid)
             observations.append(_observation(lid, by_key[key], hashes[key], run_id, now))
