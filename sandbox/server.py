@@ -850,8 +850,15 @@ class Sandbox:
 
     # --- Weibo -----------------------------------------------------------------------------------
 
-    def _weibo_found(self, q: str, timescope: str) -> list[Listing]:
+    def _weibo_found(self, q: str, timescope: str, region: str = "", haspic: bool = False) -> list[Listing]:
+        """Posts for ``q``, newest first, filtered by ``timescope``, ``region`` and ``haspic`` as s.weibo.com does."""
         found = self._live_results("weibo", q, "posted-desc")
+        r = re.fullmatch(r"custom:(\d+):(\d+)", region)
+        if r:
+            province = WEIBO_PROVINCES.get(int(r.group(1)))
+            found = [x for x in found if x.seller.location.split(" ")[0] == province]
+        if haspic:
+            found = [x for x in found if x.photos]
         m = re.fullmatch(
             r"custom:(\d{4})-(\d{1,2})-(\d{1,2})(?:-(\d{1,2}))?:(\d{4})-(\d{1,2})-(\d{1,2})(?:-(\d{1,2}))?",
             timescope,
@@ -872,6 +879,8 @@ class Sandbox:
         q = ctx.query.get("q", "").strip()
         page = max(1, _int(ctx.query.get("page"), 1))
         timescope = ctx.query.get("timescope", "")
+        region = ctx.query.get("region", "")
+        haspic = ctx.query.get("haspic") == "1"
         extra = "".join(
             f"&{k}={quote(v, safe=':')}"
             for k, v in ctx.query.items()
@@ -880,7 +889,7 @@ class Sandbox:
         key = ("wb", q, page, timescope, extra, ctx.mode)
 
         def make() -> Reply:
-            found = [] if ctx.mode == "empty" else self._weibo_found(q, timescope)
+            found = [] if ctx.mode == "empty" else self._weibo_found(q, timescope, region, haspic)
             total_pages = min(50, math.ceil(len(found) / 10))
             chunk = found[(page - 1) * 10 : page * 10] if page <= total_pages else []
             text = pages.weibo_search_page(
@@ -952,6 +961,10 @@ class Ctx:
     @property
     def origin(self) -> str:
         return str(self.request.url.origin())
+
+
+#: Weibo's province codes (dataabc ``utils/region.py``) for the provinces sellers are in.
+WEIBO_PROVINCES = {11: "北京", 31: "上海", 32: "江苏", 33: "浙江", 35: "福建", 44: "广东", 51: "四川"}
 
 
 def _price_filter(value: str) -> tuple[float | None, float | None]:

@@ -750,3 +750,19 @@ def test_admin_refuse_state_and_url_for() -> None:
         state = fetch(s, "/_sandbox/state").json()
         assert state["seed"] == 6 and state["epoch"] == 0 and state["catalogue"]["listings"] >= 150
         assert fetch(s, "/_sandbox/refuse?platform=weibo&mode=visitor").status == 405
+
+
+def test_weibo_region_and_haspic_filters(sb: Sandbox) -> None:
+    def mids(query: str) -> list[str]:
+        sel = Selector(text=fetch(sb, f"/s.weibo.com/weibo?q=veloria{query}").text())
+        return sel.xpath("//div[@class='card-wrap']/@mid").getall()
+
+    everything = mids("")
+    zhejiang = mids("&region=custom:33:1000")
+    assert zhejiang != everything
+    for mid in zhejiang:
+        x = sb.catalogue.get("weibo", mid)
+        assert x is not None and x.seller.location.startswith("浙江")
+    for mid in mids("&haspic=1"):
+        x = sb.catalogue.get("weibo", mid)
+        assert x is not None and x.photos
