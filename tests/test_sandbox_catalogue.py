@@ -192,3 +192,30 @@ def test_image_token_roundtrip() -> None:
         assert images.decode_ref(tok, seed=6) is None  # another sandbox's token
     assert images.decode_ref("zzzzzzzzzz", seed=5) is None
     assert images.decode_ref("short", seed=5) is None
+
+
+def test_same_catalogue_in_another_process_with_another_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import hashlib, json\n"
+        "from sandbox.catalogue import Catalogue\n"
+        "c = Catalogue(seed=3, size=120)\n"
+        "print(hashlib.sha1(json.dumps(c.truth(include_pending=True), sort_keys=True).encode()).hexdigest())\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": str(n)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for n in (1, 2)
+    }
+    assert len(digests) == 1 and len(next(iter(digests))) == 40
