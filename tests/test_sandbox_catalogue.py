@@ -204,7 +204,8 @@ def test_same_catalogue_in_another_process_with_another_hash_seed() -> None:
         "import hashlib, json\n"
         "from sandbox.catalogue import Catalogue\n"
         "c = Catalogue(seed=3, size=120)\n"
-        "print(hashlib.sha1(json.dumps(c.truth(include_pending=True), sort_keys=True).encode()).hexdigest())\n"
+        "rows = json.dumps(c.truth(include_pending=True), sort_keys=True)\n"
+        "print(hashlib.sha1(rows.encode()).hexdigest())\n"
     )
     root = Path(__file__).resolve().parent.parent
     digests = {
