@@ -93,7 +93,7 @@ def test_crawl_through_the_sandbox_rewrite(fake_platform: str, tmp_path: Path) -
         "-s",
         "MARKWATCH_PIPELINES=False",  # spiders only; the pipelines have their own tests
         "-s",
-        "MARKWATCH_STOP_ON_REFUSAL=False",  # page 3 must be fetched after page 2's refusal, whatever the order
+        "MARKWATCH_STOP_ON_REFUSAL=False",  # page 3 is fetched after page 2 was refused, in any order
         "-O",
         f"{out}:jsonlines",
     ]
