@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from sandbox.refusals import parse_refusal
+from sandbox.refusals import modes_for, parse_refusal
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,13 +43,17 @@ def test_parse_refusal() -> None:
     assert parse_refusal(" JD = auth605 ") == ("jd", "auth605", 0)
 
 
-def test_command_serves_until_interrupted() -> None:
+LAUNCHERS = {
+    "markwatch": [sys.executable, "-c", "from crawler.cli import main; main()", "sandbox"],
+    "python -m sandbox": [sys.executable, "-m", "sandbox"],
+}
+
+
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_command_serves_until_interrupted(launcher: str) -> None:
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-c",
-            "from crawler.cli import main; main()",
-            "sandbox",
+            *LAUNCHERS[launcher],
             "--port",
             "0",
             "--size",
@@ -78,3 +82,15 @@ def test_command_serves_until_interrupted() -> None:
         out, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err
     assert "stopping" in out
+
+
+def test_python_m_sandbox_option_error_is_one_line() -> None:
+    done = subprocess.run(
+        [*LAUNCHERS["python -m sandbox"], "--refuse", "weibo=auth605"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    expected = f"mode 'auth605' does not apply to weibo (its modes: {', '.join(modes_for('weibo'))})"
+    assert done.stderr.strip() == f"markwatch: error: {expected}"
