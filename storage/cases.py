@@ -181,10 +181,12 @@ def set_case_status(
         if target != C.submitted:
             for i in chosen:
                 links[i].outcome = target
+                links[i].outcome_at = when
     if target == C.counter_notice:
         case.deadline = (when + dt.timedelta(days=COUNTER_NOTICE_DAYS)).date()
         for i in chosen:
             links[i].outcome = C.counter_notice.value
+            links[i].counter_notice_at = when
     elif target in (C.removed, C.reinstated):
         case.deadline = None
     case.events.append(CaseEvent(at=when, actor=actor, from_status=case.status, to_status=target, note=note))
@@ -381,8 +383,9 @@ def scorecard(
     """Per platform and reason, over cases submitted in the last ``days`` (all when None).
 
     A link's final outcome counts: ``removed`` (a counter-notice that failed ends as removed),
-    ``reinstated`` (a counter-notice that succeeded), ``rejected``. A link still under counter-notice
-    counts as counter-noticed but not yet decided.
+    ``reinstated`` (a counter-notice that succeeded), ``rejected``. ``counter_noticed`` counts the
+    links a seller counter-noticed (``CaseListing.counter_notice_at``), decided or not; the
+    counter-notice success share is reinstated links over decided links.
     """
     stmt = (
         select(TakedownCase)
@@ -394,10 +397,7 @@ def scorecard(
     if days is not None:
         stmt = stmt.where(TakedownCase.submitted_at >= (now or utcnow()) - dt.timedelta(days=days))
     rows: dict[tuple[str, str], ScoreRow] = {}
-    counter_cases: set[int] = set()
     for case in session.scalars(stmt):
-        if any(e.to_status == C.counter_notice for e in case.events):
-            counter_cases.add(case.id)
         row = rows.setdefault((case.platform, case.reason), ScoreRow(case.platform, case.reason))
         row.cases += 1
         for link in case.links:
@@ -412,9 +412,7 @@ def scorecard(
             elif outcome == C.rejected:
                 row.rejected += 1
                 row.decided += 1
-            if outcome in (C.counter_notice, C.reinstated) or (
-                case.id in counter_cases and outcome == C.removed
-            ):
+            if link.counter_notice_at is not None:
                 row.counter_noticed += 1
     return sorted(rows.values(), key=lambda r: (r.platform, r.reason))
 

@@ -315,6 +315,8 @@ class CaseListing(Base):
     outcome: Mapped[str | None] = mapped_column(
         String(20)
     )  # removed | rejected | counter-notice | reinstated
+    outcome_at: Mapped[dt.datetime | None]  # when the platform's answer for this link came
+    counter_notice_at: Mapped[dt.datetime | None]  # when the seller counter-noticed this link (Art. 43)
 
     case: Mapped[TakedownCase] = relationship(back_populates="links")
 

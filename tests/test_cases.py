@@ -7,7 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -149,7 +149,7 @@ def test_scorecard_against_good_faith_bounds(review_db: Engine) -> None:
             True,
         )
         b = rows[("tmall", "unauthorised-use")]
-        assert (b.reported, b.removed, b.reinstated) == (4, 3, 1)
+        assert (b.reported, b.removed, b.reinstated, b.counter_noticed) == (4, 3, 1, 1)
         assert b.removed_share == 0.75 and b.counter_share == 0.25 and b.within_bounds is False
         assert scorecard(s, now=T0 + 200 * DAY) == []  # outside the 90-day window
 
@@ -277,3 +277,20 @@ def test_cli_submit_status_list_scorecard(sqlite_db: Engine) -> None:
     assert result.exit_code == 2 and "cannot become submitted" in result.output
     result = CliRunner().invoke(cli, ["--db", db, "takedown", "status", "999"])
     assert result.exit_code == 2 and "no case 999" in result.output
+
+
+def test_migration_0002_down_and_up(review_db: Engine) -> None:
+    from sqlalchemy import inspect
+
+    from storage.db import current_revision, downgrade, head_revision, upgrade
+
+    cid = _confirmed_case(review_db)
+    columns = {c["name"] for c in inspect(review_db).get_columns("case_listings")}
+    assert {"outcome_at", "counter_notice_at"} <= columns
+    downgrade(review_db, "0001")
+    assert current_revision(review_db) == "0001"
+    assert "counter_notice_at" not in {c["name"] for c in inspect(review_db).get_columns("case_listings")}
+    upgrade(review_db)
+    assert current_revision(review_db) == head_revision()
+    with Session(review_db) as s:  # the links survived the round trip (batch mode copies the table)
+        assert s.scalar(select(func.count()).select_from(CaseListing).where(CaseListing.case_id == cid)) == 3
