@@ -79,7 +79,7 @@ def last_scheduled_starts(session: Session, slugs: Iterable[str]) -> dict[str, d
 
 
 class BrandLock:
-    """An exclusive, non-blocking lock file for one brand's crawl."""
+    """An exclusive, non-blocking lock file for one brand's crawl (schedulers on one machine)."""
 
     def __init__(self, folder: Path, slug: str) -> None:
         self.path = folder / f"{slug}.lock"
@@ -103,12 +103,46 @@ class BrandLock:
             self.handle = None
 
 
+class RedisBrandLock:
+    """The same lock in Redis, for schedulers on several machines sharing one database.
+
+    ``SET key token NX PX ttl``; the holder refreshes the expiry while its crawl runs (so a scheduler
+    that dies frees the brand after ``ttl``) and deletes the key only if it still holds the token.
+    """
+
+    RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+    REFRESH = (
+        "if redis.call('get', KEYS[1]) == ARGV[1] then "
+        "return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+    )
+
+    def __init__(self, url: str, slug: str, ttl_seconds: float = 600.0) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.key = f"markwatch:crawl-lock:{slug}"
+        self.token = f"{os.uname().nodename}:{os.getpid()}:{id(self)}"
+        self.ttl_ms = int(ttl_seconds * 1000)
+
+    def acquire(self) -> bool:
+        return bool(self.client.set(self.key, self.token, nx=True, px=self.ttl_ms))
+
+    def refresh(self) -> bool:
+        return bool(self.client.eval(self.REFRESH, 1, self.key, self.token, self.ttl_ms))
+
+    def release(self) -> None:
+        self.client.eval(self.RELEASE, 1, self.key, self.token)
+
+
+Lock = BrandLock | RedisBrandLock
+
+
 @dataclass
 class Running:
     brand: Brand
     run_id: int
     process: subprocess.Popen[bytes]
-    lock: BrandLock
+    lock: Lock
     log_path: Path
 
 
@@ -120,7 +154,14 @@ class Scheduler:
     state_dir: Path
     sandbox_url: str | None = None
     max_pages: int = 3
+    #: Redis URL: brand locks in Redis instead of lock files, for schedulers on several machines
+    redis_url: str | None = None
     running: dict[str, Running] = field(default_factory=dict)
+
+    def lock_for(self, slug: str) -> Lock:
+        if self.redis_url:
+            return RedisBrandLock(self.redis_url, slug)
+        return BrandLock(self.state_dir / "locks", slug)
 
     def due(self, now: dt.datetime | None = None) -> list[Brand]:
         now = now or utcnow()
@@ -129,11 +170,9 @@ class Scheduler:
         return [b for b in self.brands if b.slug not in self.running and is_due(b, starts[b.slug], now)]
 
     def launch(self, brand: Brand) -> Running | None:
-        lock = BrandLock(self.state_dir / "locks", brand.slug)
+        lock = self.lock_for(brand.slug)
         if not lock.acquire():
-            logger.warning(
-                "%s: a crawl of this brand is already running (lock %s); skipped", brand.slug, lock.path
-            )
+            logger.warning("%s: a crawl of this brand is already running elsewhere; skipped", brand.slug)
             return None
         with Session(self.engine) as s, s.begin():
             brand_id = sync_brand(s, brand)
@@ -179,6 +218,8 @@ class Scheduler:
         for slug, r in list(self.running.items()):
             code = r.process.poll()
             if code is None:
+                if isinstance(r.lock, RedisBrandLock):
+                    r.lock.refresh()
                 continue
             r.lock.release()
             del self.running[slug]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.brand import BRANDS_DIR, load_brand, resolve_brand
-from crawler.schedule import BrandLock, Scheduler, is_due, last_fire
+from crawler.schedule import BrandLock, RedisBrandLock, Scheduler, is_due, last_fire
 from sandbox import Sandbox, serve
 from storage.db import ready_engine
 from storage.models import CrawlRun, CrawlRunPlatform
@@ -138,3 +141,44 @@ def test_schedule_command_without_schedules_says_what_to_do(tmp_path: Path) -> N
     )
     assert done.returncode == 2
     assert "no brand has a `schedule`" in done.stderr
+
+
+REDIS_URL = os.environ.get("MARKWATCH_TEST_REDIS")
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="MARKWATCH_TEST_REDIS is not set")
+def test_redis_lock_is_shared_and_expires() -> None:
+    assert REDIS_URL is not None
+    slug = f"test-{uuid.uuid4().hex[:8]}"
+    a = RedisBrandLock(REDIS_URL, slug, ttl_seconds=1.0)
+    b = RedisBrandLock(REDIS_URL, slug, ttl_seconds=1.0)
+    assert a.acquire()
+    assert not b.acquire()  # another scheduler, same brand
+    b.release()  # not the holder: must not free it
+    assert not b.acquire()
+    assert a.refresh()
+    a.release()
+    assert b.acquire()
+    time.sleep(1.3)  # the holder died without releasing: the lock expires
+    assert a.acquire()
+    assert not b.refresh()  # b no longer holds it
+    a.release()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not REDIS_URL, reason="MARKWATCH_TEST_REDIS is not set")
+def test_scheduler_skips_a_brand_locked_in_redis(tmp_path: Path, every_minute: Path) -> None:
+    assert REDIS_URL is not None
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = ready_engine(db)
+    brand = load_brand(every_minute)
+    other = RedisBrandLock(REDIS_URL, brand.slug)
+    assert other.acquire()  # a scheduler on another machine runs this brand
+    try:
+        sched = Scheduler(engine, db, [brand], tmp_path / "state", redis_url=REDIS_URL)
+        assert sched.tick() == []
+        with Session(engine) as s:
+            assert s.scalars(select(CrawlRun)).all() == []  # nothing started, nothing recorded
+    finally:
+        other.release()

@@ -37,6 +37,13 @@ from storage.models import utcnow
     type=click.Path(path_type=Path),
     help="Where lock files and crawl logs are kept.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="MARKWATCH_REDIS_URL",
+    metavar="URL",
+    help="Keep brand locks in Redis (schedulers on several machines; env MARKWATCH_REDIS_URL).",
+)
 @pass_app
 def schedule(
     app: AppContext,
@@ -46,6 +53,7 @@ def schedule(
     max_pages: int,
     sandbox_url: str | None,
     state_dir: Path,
+    redis_url: str | None,
 ) -> None:
     """Run each brand's `schedule` (cron, in the brand's `timezone`): due crawls in subprocesses.
 
@@ -62,7 +70,7 @@ def schedule(
     brands = [b for b in brands if b.schedule]
     if not brands:
         raise CommandError('no brand has a `schedule`: add one (e.g. schedule: "0 3 * * *") to its YAML')
-    scheduler = Scheduler(app.engine(), app.db_url, brands, state_dir, sandbox_url, max_pages)
+    scheduler = Scheduler(app.engine(), app.db_url, brands, state_dir, sandbox_url, max_pages, redis_url)
     now = utcnow()
     for b in brands:
         click.echo(f"{b.slug}: '{b.schedule}' ({b.timezone}); next run {next_fire(b, now)} UTC")
