@@ -266,14 +266,14 @@ def _excerpt(text: str, at: int) -> str:
 ADVICE: dict[str, str] = {
     "login": "the platform wants a logged-in session: export your browser cookies and set {env}",
     "visitor": "Weibo sent the visitor check: set {env} to a logged-in weibo.com cookie",
-    "slider": "a slider/punish check: slow down (MARKWATCH_DELAY) and supply a fresh cookie in {env}",
+    "slider": "a slider/punish check: slow down (a larger DOWNLOAD_DELAY) and supply a fresh cookie in {env}",
     "rgv587": "risk control (RGV587): pause for minutes, then retry with a logged-in cookie in {env}",
     "token": "the mtop token is missing or expired: set {env} with a fresh _m_h5_tk cookie",
     "jd-605": "JD wants verification (605): solve it in a browser and set {env} from that session",
     "access-denied": "access restricted: wait, or use another logged-in account's cookie in {env}",
     "banned": "the account is blocked: use another account's cookie in {env}",
-    "busy": "the platform is busy: retry later with a lower rate (MARKWATCH_DELAY)",
-    "throttled": "throttled (429/503) after retries: lower the rate (MARKWATCH_DELAY) and retry later",
+    "busy": "the platform is busy: retry later with a lower rate (a larger DOWNLOAD_DELAY)",
+    "throttled": "throttled (429/503) after retries: raise DOWNLOAD_DELAY and retry later",
     "forbidden": "HTTP 403: the platform refuses this client; supply a logged-in cookie in {env}",
 }
 
