@@ -387,6 +387,21 @@ def plan_complaints(
     return complaints
 
 
+def package_dir(out: Path, slug: str, platform: str, when: dt.datetime) -> Path:
+    """Where the package goes: ``out`` itself when new or empty; inside a folder of other things, a
+    new ``<brand>-<platform>-<UTC time>`` sub-folder; never over an earlier package."""
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        return out
+    if not out.is_dir():
+        raise UserError(f"{out} is a file: give a folder for --out")
+    if (out / MANIFEST).exists():
+        raise UserError(f"{out} already holds a package: choose another --out")
+    inner = out / f"{slug}-{platform}-{when:%Y%m%dT%H%M%SZ}"
+    if inner.exists():
+        raise UserError(f"{inner} already exists: choose another --out")
+    return inner
+
+
 def export_package(
     session: Session,
     brand: BrandConfig,
@@ -399,9 +414,12 @@ def export_package(
 ) -> PackageResult:
     """Build the takedown package for ``brand`` on ``platform`` in ``out`` and its draft cases.
 
-    Raises :class:`UserError` (and writes nothing) when the brand has no Chinese registration, when
-    nothing is confirmed, when ``out`` exists and is not empty, or when an evidence file changed since
-    capture. Never commits.
+    ``out`` is a new or empty folder, or a folder that holds other things, in which a new dated
+    sub-folder is made (:func:`package_dir`); ``PackageResult.out`` says where it went.
+
+    Raises :class:`UserError` (and writes nothing) when the brand has no Chinese registration (or
+    every one expired), when nothing is confirmed, when ``out`` already holds a package, or when an
+    evidence file changed since capture. Never commits.
     """
     platform = platform.lower()
     if platform not in PLATFORMS:
@@ -420,9 +438,7 @@ def export_package(
             f"every Chinese registration of brand {brand.slug} has expired: renew it (CNIPA) before "
             "filing complaints; nothing was written"
         )
-    out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserError(f"{out} already exists and is not empty: choose another --out")
+    out = package_dir(Path(out), brand.slug, platform, when)
     brand_id = sync_brand(session, brand)
     listings = list(
         session.scalars(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -316,21 +315,27 @@ def test_no_chinese_registration_writes_nothing(sqlite_db: Engine, tmp_path: Pat
         assert s.scalar(select(func.count()).select_from(TakedownCase)) == 0
 
 
-def test_out_must_be_new_or_empty(sqlite_db: Engine, tmp_path: Path) -> None:
-    out = tmp_path / "pkg"
+def test_out_new_empty_or_a_folder_of_packages(sqlite_db: Engine, tmp_path: Path) -> None:
+    import datetime as dt
+
+    when = dt.datetime(2026, 11, 29, 9, 0, 0)
+    out = tmp_path / "packages"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     with Session(sqlite_db) as s, s.begin():
         bid = brand_row(s)
         _confirm(s, bid, [record("1")])
-        with pytest.raises(UserError, match="not empty"):
-            export_package(s, veloria(), "taobao", out)
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    shutil.rmtree(out)
-    out.mkdir()  # an empty folder is fine
+        result = export_package(s, veloria(), "taobao", out, now=when)
+    assert result.out == out / "veloria-taobao-20261129T090000Z"
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt", "veloria-taobao-20261129T090000Z"]
+    assert (out / "keep.txt").read_text() == "mine" and verify_tree(result.out).ok
+    with pytest.raises(UserError, match="already holds a package"), Session(sqlite_db) as s, s.begin():
+        export_package(s, veloria(), "taobao", result.out, now=when)
+    empty = tmp_path / "empty"
+    empty.mkdir()  # an empty folder takes the package itself
     with Session(sqlite_db) as s, s.begin():
-        export_package(s, veloria(), "taobao", out)
-    assert (out / "manifest.json").is_file()
+        assert export_package(s, veloria(), "taobao", empty).out == empty
+    assert (empty / "manifest.json").is_file()
 
 
 def test_a_failure_mid_build_leaves_nothing(

@@ -47,7 +47,8 @@ def takedown() -> None:
     "--out",
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
-    help="New folder for the package.",
+    help="Folder for the package (new or empty); in a folder holding other things, a new "
+    "<brand>-<platform>-<UTC time> folder is made.",
 )
 @click.option("--actor", default=default_actor, show_default="$MARKWATCH_ACTOR or $USER", help="Who exports.")
 @pass_app
