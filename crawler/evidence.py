@@ -285,8 +285,13 @@ class Capturer:
                 shutil.rmtree(directory, ignore_errors=True)
                 raise
             return cap
+        except PlaywrightError as exc:  # the page or the browser broke mid-capture: no evidence kept
+            cap.state, cap.directory, cap.files, cap.manifest_sha256 = "failed", None, {}, None
+            cap.detail["error"] = (str(exc).splitlines() or [type(exc).__name__])[0]
+            return cap
         finally:
-            page.close()
+            with suppress(PlaywrightError):
+                page.close()
 
     def _manifest(self, cap: Capture) -> dict[str, Any]:
         t = cap.target

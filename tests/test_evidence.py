@@ -267,3 +267,21 @@ def test_capture_with_nothing_selected(sqlite_db: Engine, tmp_path: Path) -> Non
         cli, ["--db", str(sqlite_db.url), "evidence", "capture", "--out", str(tmp_path / "e")]
     )
     assert result.exit_code == 2 and "no listing to capture" in result.output
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_page_that_breaks_mid_capture_keeps_no_files(
+    fake_sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import Page
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise PlaywrightError("Target page, context or browser has been closed")
+
+    monkeypatch.setattr(Page, "screenshot", broken)
+    with Capturer(sandbox=fake_sandbox, timeout_ms=15000) as cap:
+        got = cap.capture(TARGETS["live"], tmp_path)
+    assert got.state == "failed" and got.directory is None and "closed" in got.detail["error"]
+    assert list(tmp_path.iterdir()) == []
