@@ -319,8 +319,8 @@ class Matcher:
                 Reason(
                     "image",
                     f"photo {Path(h['path']).name} is {what}, {im.describe_crop()}; distance "
-                    f"{im.distance:.3f} ({im.bits} of 1024 gradient bits differ, {im.strong_bits} of its "
-                    f"{im.strong} strong ones)",
+                    f"{im.distance:.3f} ({im.bits} of {im.compared} gradient bits differ, {im.strong_bits} "
+                    f"of its {im.strong} strong ones)",
                     w,
                     {
                         "role": "link",

@@ -29,7 +29,7 @@ def test_hash_image_fields(photos: Path) -> None:
     h = hash_image(path)
     assert h["recipe"] == RECIPE
     assert len(h["phash"]) == 16 and len(h["dhash"]) == 16
-    assert len(h["dhash32"]) == 256 and len(h["strong32"]) == 256 and len(h["clip32"]) == 256
+    assert len(h["grad32"]) == 512 and len(h["strong32"]) == 512 and len(h["clip32"]) == 512
     assert (h["width"], h["height"]) == (800, 800)
     int(h["phash"], 16)  # hex
 

@@ -155,9 +155,9 @@ def test_precomputed_hashes_are_reused(veloria: Matcher, tmp_path: Path) -> None
 
     path = make_photo("official:veloria/official/bag-1.jpg", tmp_path)
     h = hash_image(path)
-    h["dhash32"] = "00" * 128  # a visibly different hash: proves it was used rather than recomputed
+    h["grad32"] = "00" * 256  # a visibly different hash: proves it was used rather than recomputed
     r = veloria.score(listing(title="女包", image_paths=[str(path)], images=[h]))
-    assert r.image_hashes[0]["dhash32"] == "00" * 128
+    assert r.image_hashes[0]["grad32"] == "00" * 256
 
 
 def test_score_many_equals_score(veloria: Matcher) -> None:
