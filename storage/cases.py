@@ -500,11 +500,20 @@ def _flag_still_live(
                 if extra is not None and extra.live and cased[lid].status == C.removed:
                     by_id[lid] = extra
         for lid, lst in sorted(by_id.items()):
-            flag = {"run_id": run_id, "at": when.isoformat(timespec="seconds"), "status": lst.status}
+            before = (lst.extra or {}).get("seen_after_takedown") or {}
+            flag = {
+                "run_id": run_id,
+                "at": when.isoformat(timespec="seconds"),
+                "status": lst.status,
+                "first_at": before.get("first_at", when.isoformat(timespec="seconds"))
+                if before.get("status") == lst.status
+                else when.isoformat(timespec="seconds"),
+            }
             lst.extra = {**(lst.extra or {}), "seen_after_takedown": flag}
             result.still_live.append(lid)
             case = cased.get(lid)
-            if case is not None:
+            # one case event when a listing is first seen live in this status, not one per crawl
+            if case is not None and before.get("status") != lst.status:
                 case.events.append(
                     CaseEvent(
                         at=when,

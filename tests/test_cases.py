@@ -231,6 +231,15 @@ def test_removed_listing_seen_live_again_is_flagged(review_db: Engine) -> None:
         assert lst.extra["seen_after_takedown"]["run_id"] == 42
         case = s.scalars(select(TakedownCase)).one()
         assert "seen live in crawl run 42" in (case.events[-1].note or "")
+        events = len(case.events)
+    with Session(review_db) as s, s.begin():  # seen again by the next crawl: flag updated, no new event
+        res = ingest_batch(s, bid, [record("old-1", seller_id="repeat-shop")], seen_at=T0 + 10 * DAY)
+        assert verify_after_crawl(s, bid, 43, res, now=T0 + 10 * DAY).still_live == [old]
+    with Session(review_db) as s:
+        case = s.scalars(select(TakedownCase)).one()
+        assert len(case.events) == events
+        lst = s.get(Listing, old)
+        assert lst is not None and lst.extra["seen_after_takedown"]["run_id"] == 43
         from storage.queries import QueueFilter, queue
 
         (row,) = queue(s, QueueFilter(statuses=["removed"]))
