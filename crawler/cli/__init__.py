@@ -6,7 +6,6 @@ raised anywhere below becomes one line on stderr and exit status 2, never a trac
 
 from __future__ import annotations
 
-import importlib
 import sys
 from typing import Any
 
@@ -14,24 +13,29 @@ import click
 
 from crawler.cli.common import AppContext, MarkwatchGroup
 
-#: Modules under ``crawler.cli`` that each add their commands to the group (``register(group)``).
-COMMAND_MODULES = (
-    "brands",
-    "db",
-    "ingest",
-    "match",
-    "sandbox",
-    "crawl",
-    "schedule",
-    "demo",
-    "parse",
-    "review",
-    "evidence",
-    "takedown",
+#: Each command and the module under ``crawler.cli`` whose ``register(group)`` adds it. Modules are
+#: imported only when their command runs, so ``markwatch sandbox`` does not pay for Scrapy's import.
+COMMANDS = {
+    "brands": "brands",
+    "db": "db",
+    "ingest": "ingest",
+    "match": "match",
+    "sandbox": "sandbox",
+    "crawl": "crawl",
+    "schedule": "schedule",
+    "demo": "demo",
+    "parse": "parse",
+    "suspects": "review",
+    "review": "review",
+    "sellers": "review",
+    "evidence": "evidence",
+    "takedown": "takedown",
+}
+
+
+@click.group(
+    cls=MarkwatchGroup, lazy_commands=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
 )
-
-
-@click.group(cls=MarkwatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db_url",
@@ -52,16 +56,6 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
         markwatch crawl veloria --sandbox http://127.0.0.1:8710
     """
     ctx.obj = AppContext(db_url=db_url)
-
-
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"crawler.cli.{_name}")
-    except ModuleNotFoundError as exc:  # a room whose commands have not landed yet
-        if exc.name != f"crawler.cli.{_name}":
-            raise
-        continue
-    _module.register(cli)
 
 
 def main(argv: list[str] | None = None) -> Any:

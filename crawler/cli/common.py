@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,24 @@ class CommandError(click.ClickException):
 
 
 class MarkwatchGroup(click.Group):
-    """A group that turns :class:`UserError` from any command into :class:`CommandError`."""
+    """A group that loads each command's module on first use and turns :class:`UserError` from any
+    command into :class:`CommandError`."""
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy_commands:
+            module = importlib.import_module(f"crawler.cli.{self.lazy_commands[cmd_name]}")
+            staging = click.Group()
+            module.register(staging)
+            for name, command in staging.commands.items():
+                self.commands.setdefault(name, command)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
