@@ -102,6 +102,7 @@ LINK_COLUMNS = (
     "evidence",
     "captured_at",
     "screenshot_sha256",
+    "comparison",
     "facts",
 )
 
@@ -249,6 +250,8 @@ class PackageLink:
     lapsed_certificate: Path | None = None
     lapsed_on: dt.date | None = None
     evidence_dir: str | None = None  # inside the package
+    raw_reasons: list[dict[str, Any]] = field(default_factory=list)
+    comparison: str | None = None  # side-by-side image inside the package
 
     @property
     def facts(self) -> str:
@@ -482,6 +485,7 @@ def export_package(
                 if float(r.get("weight") or 0) > 0
             ],
             evidence=ev,
+            raw_reasons=list(rs),
         )
         if lapsed is not None:
             link.lapsed_on = lapsed.certificate_expires
@@ -626,6 +630,7 @@ def _link_row(c: Complaint, link: PackageLink) -> dict[str, Any]:
         "evidence": link.evidence_dir or "",
         "captured_at": ev.captured_at.isoformat(timespec="seconds") + "Z" if ev else "",
         "screenshot_sha256": (ev.files.get("screenshot.png") or "") if ev else "",
+        "comparison": link.comparison or "",
         "facts": link.facts,
     }
 
@@ -711,6 +716,48 @@ def render_notice(
     return f"{zh.rstrip()}\n\n{'=' * 72}\n\n{en.rstrip()}\n"
 
 
+#: A CJK font for labels on comparison images (Debian's fonts-noto-cjk); PIL's default otherwise.
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def photo_pair(reasons: Sequence[dict[str, Any]]) -> tuple[Path, Path] | None:
+    """The listing photo and the brand photo it matched (the weightiest image reason), if both exist."""
+    best: tuple[float, Path, Path] | None = None
+    for r in reasons:
+        data = r.get("data") or {}
+        if r.get("kind") != "image" or not data.get("path") or not data.get("reference"):
+            continue
+        photo, reference = Path(str(data["path"])), Path(str(data["reference"]))
+        weight = float(r.get("weight") or 0)
+        if weight > 0 and photo.is_file() and reference.is_file() and (best is None or weight > best[0]):
+            best = (weight, photo, reference)
+    return None if best is None else (best[1], best[2])
+
+
+def side_by_side(photo: Path, reference: Path, target: Path, url: str, height: int = 480) -> None:
+    """The listing's photo beside the brand's genuine one, labelled: prima facie evidence for a notice."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    with Image.open(photo) as a_img, Image.open(reference) as b_img:
+        a = a_img.convert("RGB")
+        b = b_img.convert("RGB")
+    a = a.resize((max(1, a.width * height // a.height), height))
+    b = b.resize((max(1, b.width * height // b.height), height))
+    band = 64
+    canvas = Image.new("RGB", (a.width + b.width + 30, height + band + 10), "white")
+    canvas.paste(a, (10, band))
+    canvas.paste(b, (a.width + 20, band))
+    draw = ImageDraw.Draw(canvas)
+    try:
+        font: Any = ImageFont.truetype(str(CJK_FONT), 18)
+    except OSError:
+        font = ImageFont.load_default()
+    draw.text((10, 8), "被投诉商品图片 / listing photo", fill="black", font=font)
+    draw.text((a.width + 20, 8), "权利人正品图片 / genuine product", fill="black", font=font)
+    draw.text((10, 34), url[:110], fill="#555555", font=font)
+    canvas.save(target, format="PNG")
+
+
 def _holder_name(brand: BrandConfig) -> str:
     holder = brand.rights_holder
     if holder is None:
@@ -730,6 +777,8 @@ def _evidence_lines(c: Complaint) -> list[str]:
             )
         else:
             lines.append(f"{n}. (无网页取证 / no capture) {lk.short_facts()}")
+        if lk.comparison:
+            lines.append(f"   正品比对图 / side-by-side comparison with the genuine product: {lk.comparison}")
         if lk.lapsed_certificate is not None:
             lines.append(
                 f"   原授权书（已于 {lk.lapsed_on} 到期）/ former authorisation, lapsed {lk.lapsed_on}: "
@@ -778,6 +827,12 @@ def _write_package(
                 rel = f"evidence/{lk.listing.platform}-{_safe(lk.listing.item_id)}"
                 _copy_evidence(lk, cdir / rel)
                 lk.evidence_dir = f"{c.directory}/{rel}"
+            pair = photo_pair(lk.raw_reasons)
+            if pair is not None:
+                rel = f"comparisons/{lk.listing.platform}-{_safe(lk.listing.item_id)}.png"
+                (cdir / "comparisons").mkdir(exist_ok=True)
+                side_by_side(pair[0], pair[1], cdir / rel, lk.listing.url)
+                lk.comparison = f"{c.directory}/{rel}"
             if lk.lapsed_certificate is not None:
                 copied = _copy_doc(lk.lapsed_certificate, docs)
                 if copied and copied not in documents["lapsed_certificates"]:
@@ -903,9 +958,11 @@ def _checklist(
         elif source == "package":
             state = f"included: {len(complaints)} complaint(s) under complaints/ (urls.txt, links.csv/xlsx)"
         elif source == "evidence":
-            state = f"included for {with_evidence} of {total} link(s)" + (
+            compared = sum(1 for c in complaints for lk in c.links if lk.comparison)
+            state = f"captures included for {with_evidence} of {total} link(s)" + (
                 "" if with_evidence == total else " — MISSING for the rest"
             )
+            state += f"; side-by-side photo comparisons for {compared}; test buys: supply by hand"
         elif source == "notice":
             state = "included: the statement in each notice.txt"
         elif source == "connection":

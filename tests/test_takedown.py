@@ -430,3 +430,34 @@ def test_expired_chinese_registration_writes_nothing(sqlite_db: Engine, tmp_path
     with pytest.raises(UserError, match="has expired"), Session(sqlite_db) as s, s.begin():
         export_package(s, veloria(), "taobao", parent / "pkg", now=later)
     assert list(parent.iterdir()) == []
+
+
+def test_side_by_side_comparison_with_the_genuine_photo(sqlite_db: Engine, tmp_path: Path) -> None:
+    from PIL import Image
+
+    photo = tmp_path / "listing.jpg"
+    with Image.open(BRANDS / "images/veloria/official/bag-1.jpg") as img:
+        img.crop((10, 10, img.width - 10, img.height - 10)).save(photo)
+    reference = BRANDS / "images/veloria/official/bag-1.jpg"
+    image_reason = {
+        "kind": "image",
+        "detail": "photo listing.jpg is the brand's bag-1.jpg, cropped",
+        "weight": 0.95,
+        "data": {"role": "link", "path": str(photo), "reference": str(reference)},
+    }
+    with Session(sqlite_db) as s, s.begin():
+        bid = brand_row(s)
+        _confirm(s, bid, [record("1")], reasons=[image_reason])
+        _confirm(s, bid, [record("2")])  # no photo reason: no comparison
+        result = export_package(s, veloria(), "taobao", tmp_path / "pkg")
+    shots = list(result.out.glob("complaints/*/comparisons/*"))
+    assert [p.name for p in shots] == ["taobao-1.png"]
+    cdir = shots[0].parent.parent
+    with Image.open(shots[0]) as img, Image.open(reference) as ref:
+        assert img.height > 480 and img.width > 2 * 480 * ref.width // ref.height
+    notice = (cdir / "notice.txt").read_text(encoding="utf-8")
+    assert "side-by-side comparison with the genuine product: complaints/" in notice
+    with (result.out / "links.csv").open(encoding="utf-8-sig") as fh:
+        rows = {r["item_id"]: r for r in csv.DictReader(fh)}
+    assert rows["1"]["comparison"].endswith("comparisons/taobao-1.png") and rows["2"]["comparison"] == ""
+    assert verify_tree(result.out).ok
