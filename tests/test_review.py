@@ -212,6 +212,9 @@ def test_cli_review_ids_filter_and_errors(sqlite_db: Engine) -> None:
     assert "cannot become dismissed" in out and "Traceback" not in out
     code, out = _run(db, "review", str(ids[1]), "--confirm", "--reason", "unauthorised-use", "--actor", "x")
     assert code == 0, out
+    code, out = _run(db, "review", str(ids[0]), "--history")
+    assert code == 0, out
+    assert "new → confirmed — fake" in out and "confirmed → reported" in out and "lin" in out
     with Session(sqlite_db) as s:
         lst = s.get(Listing, ids[1])
         assert lst is not None and lst.extra["reason"] == "unauthorised-use"

@@ -304,6 +304,7 @@ def suspects(
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--confirm", "decision", flag_value="confirmed", help="Confirm: an infringement to report.")
 @click.option("--dismiss", "decision", flag_value="dismissed", help="Dismiss: not an infringement.")
+@click.option("--history", "show_history", is_flag=True, help="Show each listing's status changes.")
 @click.option("--note", help="Why (kept in the listing's history).")
 @click.option("--actor", default=default_actor, show_default="$MARKWATCH_ACTOR or $USER", help="Who decides.")
 @click.option(
@@ -317,6 +318,7 @@ def review(
     app: AppContext,
     ids: tuple[int, ...],
     decision: str | None,
+    show_history: bool,
     note: str | None,
     actor: str,
     reason: str | None,
@@ -337,7 +339,11 @@ def review(
     Example:
         markwatch review 12 15 --confirm --note "高仿 in title, 8% of floor price"
         markwatch review --brand veloria --search 高仿 --min-score 0.8 --confirm
+        markwatch review 12 --history
     """
+    if show_history and decision is None:
+        _print_history(app, ids)
+        return
     if decision is None:
         raise UserError("say --confirm or --dismiss")
     if reason and decision != ListingStatus.confirmed:
@@ -378,6 +384,23 @@ def review(
         f"{len(result.changed)} listing(s) {verb}"
         + (f", {len(result.unchanged)} already {verb}" if result.unchanged else "")
     )
+
+
+def _print_history(app: AppContext, ids: Sequence[int]) -> None:
+    from storage.models import Listing
+    from storage.review import history
+
+    if not ids:
+        raise UserError("give the listing ids whose history to show")
+    with Session(app.engine()) as session:
+        for lid in ids:
+            lst = session.get(Listing, lid)
+            if lst is None:
+                raise UserError(f"no listing with id {lid}: see `markwatch suspects` for the ids")
+            click.echo(f"listing {lid} ({lst.platform} {lst.item_id}) — {lst.status}: {lst.title}")
+            for d in history(session, lid):
+                note = f" — {d.note}" if d.note else ""
+                click.echo(f"  {d.at:%Y-%m-%d %H:%M:%S}Z {d.actor}: {d.from_status} → {d.to_status}{note}")
 
 
 @click.command("sellers")
