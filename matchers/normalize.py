@@ -120,6 +120,8 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 NON_WORD = re.compile(rf"[^a-z0-9{CJK}]+")
 LATIN_TOKEN = re.compile(r"[a-z0-9]+")
 CJK_CHAR = re.compile(rf"[{CJK}]")
+LATIN_CHAR = re.compile(r"[a-z0-9]")
+ASTRAL = re.compile(r"[\U00010000-\U0010ffff]")
 
 
 def is_cjk(ch: str) -> bool:
@@ -194,7 +196,7 @@ def fold(text: str) -> str:
 
 def astral(text: str) -> str:
     """Letters beyond the Basic Multilingual Plane (𝐕𝐄𝐋, 𝕧𝕖𝕝…) as their NFKC letter, one for one."""
-    if not text or max(text) <= "\uffff":
+    if not ASTRAL.search(text):
         return text
     return "".join(_astral_char(c) if c > "\uffff" else c for c in text)
 

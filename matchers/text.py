@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -30,10 +30,13 @@ from rapidfuzz.distance import OSA
 
 from crawler.brand import Brand
 from matchers.normalize import (
+    ASTRAL,
     CJK,
+    CJK_CHAR,
     DIGIT,
     DIGIT_IN_WORD,
     FULLWIDTH,
+    LATIN_CHAR,
     LEET,
     NON_WORD,
     Compact,
@@ -159,6 +162,7 @@ class MarkFinder:
         for cp, to in self._homo_table.items():
             table.setdefault(cp, to)
         self._table = as_list(table)
+        self._cache: dict[tuple[str, bool, bool, str], MarkHit | None] = {}
         self._lookalike = lookalike_chars()
         self._traditional = traditional_chars()
         self._canon: dict[str, list[NameForm]] = {}
@@ -223,18 +227,34 @@ class MarkFinder:
                 start, end = packed.position(m.start()), packed.position(m.end() - 1) + 1
                 if (start, end) in seen:
                     continue
-                hit = self._check(text, canon, m.group(), start, end, field_name)
+                hit = self._check_cached(text, canon, m.group(), start, end, field_name)
                 if hit is not None:
                     seen.add((start, end))
                     hits.append(hit)
         return hits
+
+    def _check_cached(
+        self, text: str, canon_text: str, canon: str, start: int, end: int, field_name: str
+    ) -> MarkHit | None:
+        """:meth:`_check`, remembered by what it depends on (the span and the character either side),
+        since a batch repeats the same few ways of writing the mark."""
+        if self._exclude_cjk and not canon.isascii():
+            return self._check(text, canon_text, canon, start, end, field_name)
+        key = (text[max(0, start - 1) : end + 1], start == 0, end == len(text), canon)
+        if key not in self._cache:
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[key] = self._check(text, canon_text, canon, start, end, field_name)
+        hit = self._cache[key]
+        return None if hit is None else replace(hit, start=start, end=end, field=field_name)
 
     def _check(
         self, text: str, canon_text: str, canon: str, start: int, end: int, field_name: str
     ) -> MarkHit | None:
         folded = canon_text  # the same as fold(text) outside CJK characters
         span = fold(text[start:end])
-        letters = [c for c in span if c.isascii() and c.isalnum()]
+        span_chars = NON_WORD.sub("", span)
+        letters = LATIN_CHAR.findall(span_chars)
         latin = bool(letters)
         attached = False
         if latin:
@@ -243,22 +263,21 @@ class MarkFinder:
             before = folded[start - 1] if start > 0 else " "
             after = folded[end] if end < len(folded) else " "
             if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
-                if len(canon) < ATTACHED_MIN_LEN or NON_WORD.sub("", span) != span:
+                if len(canon) < ATTACHED_MIN_LEN or span_chars != span:
                     return None
                 attached = True
-            if sum(c.isdigit() for c in letters) * 2 > len(letters):
+            if len(DIGIT.findall(span_chars)) * 2 > len(letters):
                 return None
             for ex in self._exclude_latin:
-                if ex and ex in NON_WORD.sub("", span):
+                if ex and ex in span_chars:
                     return None
-        else:
+        elif self._exclude_cjk:
             folded = fold(text)
             for ex in self._exclude_cjk:
                 for m in re.finditer(re.escape(ex), folded):
                     if m.start() < end and start < m.end():
                         return None
         best: tuple[int, NameForm] | None = None
-        span_chars = NON_WORD.sub("", span)
         for form in self._canon[canon]:
             changed = sum(a != b for a, b in zip(span_chars, form.form, strict=False))
             if best is None or changed < best[0]:
@@ -268,20 +287,20 @@ class MarkFinder:
         tricks: list[str] = []
         if form.how == "pinyin":
             tricks.append("pinyin")
-        cjk_chars = [c for c in span_chars if is_cjk(c)]
+        cjk_chars = CJK_CHAR.findall(span_chars)
         if cjk_chars and changed:
             if changed > len(form.form) // 2:
                 return None
             tricks.append("homophone")
         raw = text[start:end]
-        if (latin and NON_WORD.sub("", span) != span) or (cjk_chars and len(span) > len(span_chars)):
+        if (latin and span_chars != span) or (cjk_chars and len(span) > len(span_chars)):
             tricks.append("spaced")
         if DIGIT.search(span_chars) and not DIGIT.search(form.form):
             tricks.append("digits")
         if attached:
             tricks.append("attached")
         chars = set(raw)
-        if not chars.isdisjoint(self._lookalike) or any(c > "\uffff" for c in raw):
+        if not chars.isdisjoint(self._lookalike) or ASTRAL.search(raw):
             tricks.append("lookalike")
         if FULLWIDTH.search(raw):
             tricks.append("fullwidth")
