@@ -75,6 +75,35 @@ GONE_TEXTS = (
 GONE_URL = re.compile(r"(noitem|item[-_]?not[-_]?found|/error(\.htm|/|$)|[?&]err=)", re.I)
 
 
+#: Where platforms send a robot instead of the item: login walls, sliders, visitor checks.
+REFUSED_URL = re.compile(
+    r"(login\.taobao\.com|login\.tmall\.com|passport\.jd\.com|jcap\.m\.jd\.com|passport\.weibo\.c(om|n)"
+    r"|_____tmd_____/punish|/punish\?|sec\.taobao\.com)",
+    re.I,
+)
+#: Visible text of those pages.
+REFUSED_TEXTS = (
+    "亲，访问受限了",
+    "请拖动下方滑块",
+    "请按住滑块",
+    "验证一下，购物无忧",
+    "访问受限",
+    "请登录",
+    "密码登录",
+)
+
+
+def refusal(final_url: str, text: str) -> str | None:
+    """Why the page is a login wall or a robot check rather than the listing, or None."""
+    if REFUSED_URL.search(final_url):
+        return f"the platform asked for a login or a robot check ({final_url})"
+    head = text[:400]
+    for phrase in REFUSED_TEXTS:
+        if phrase in head:
+            return f"the platform asked for a login or a robot check (page says {phrase!r})"
+    return None
+
+
 def rewrite_origin(url: str, sandbox: str | None) -> str:
     """``https://<host>/<path>?q`` → ``<sandbox>/<host>/<path>?q`` (the sandbox's layout).
 
@@ -251,6 +280,10 @@ class Capturer:
             html = page.content()
             if self.sandbox and text.startswith("sandbox: no route"):
                 cap.detail["error"] = f"the sandbox does not serve this page ({text.splitlines()[0][:160]})"
+                return cap
+            refused = refusal(real_url(page.url, self.sandbox), text)
+            if refused is not None:
+                cap.detail["error"] = refused + ": capture it from a logged-in browser session"
                 return cap
             gone = gone_reason(
                 cap.http_status, real_url(page.url, self.sandbox), text, requested_url=target.url

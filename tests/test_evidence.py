@@ -65,6 +65,16 @@ class _Platform(BaseHTTPRequestHandler):
             self._send(404, b"<html><body>404</body></html>", "text/html")
         elif path.startswith("/img.alicdn.com/"):
             self._send(200, PIXEL, "image/png")
+        elif path.startswith("/item.taobao.com/item.htm?id=6"):
+            self.send_response(302)
+            self.send_header("Location", "/login.taobao.com/member/login.jhtml?redirectURL=x")
+            self.end_headers()
+        elif path.startswith("/login.taobao.com/"):
+            self._send(
+                200,
+                "<html><body>密码登录 会员名/邮箱/手机号</body></html>".encode(),
+                "text/html; charset=utf-8",
+            )
         elif path.startswith("/item.jd.com/5.html"):
             self._send(200, b"<html><body></body></html>", "text/html")
         else:
@@ -101,6 +111,7 @@ TARGETS = {
     "noitem": CaptureTarget(3, "tmall", "3", "https://detail.tmall.com/item.htm?id=3"),
     "404": CaptureTarget(4, "jd", "4", "https://item.jd.com/4.html"),
     "blank": CaptureTarget(5, "jd", "5", "https://item.jd.com/5.html"),
+    "login": CaptureTarget(6, "taobao", "6", "https://item.taobao.com/item.htm?id=6"),
 }
 
 
@@ -185,6 +196,8 @@ def test_capture_live_gone_and_failed(fake_sandbox: str, tmp_path: Path) -> None
         and got["blank"].directory is None
         and "blank" in got["blank"].detail["error"]
     )
+    # a login wall is a failure too, never evidence of anything
+    assert got["login"].state == "failed" and "login" in got["login"].detail["error"]
     report = verify_tree(tmp_path)
     assert report.ok and report.manifests == 4
 
