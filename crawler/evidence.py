@@ -88,9 +88,8 @@ REFUSED_TEXTS = (
     "请按住滑块",
     "验证一下，购物无忧",
     "访问受限",
-    "请登录",
     "密码登录",
-)
+)  # not 请登录: Taobao's own top bar says 亲，请登录 on every page
 
 
 def refusal(final_url: str, text: str) -> str | None:
