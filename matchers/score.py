@@ -9,8 +9,9 @@ How the score is made (the ``explanation`` of every result spells it out with th
   lexicon (their weight), a price below the brand's floor (``0.95 × (1 − price/floor)^0.6``: 7 % of the
   floor → 0.91, half → 0.63, 90 % → 0.24), the mark written to dodge keyword filters (spaced 0.6,
   digits 0.6, look-alike letters 0.7, homophone characters 0.6, pinyin 0.4, misspelt 0.45), the
-  brand's photo under a title that hides the mark (0.6), a seller name that claims an official store
-  (0.7), an expired authorisation (0.9). Evidence combines the same way.
+  brand's own photo (0.3: authorised sellers get their pictures from the brand; 0.6 more under a
+  title that hides the mark), a shop named after the mark (0.25) or claiming an official store (0.7),
+  an expired authorisation (0.9). Evidence combines the same way.
 * ``score = link × (0.5 + 0.5 × evidence)``: the mark alone gives 0.45, below the default threshold
   0.5, so a reseller naming the brand at a normal price is listed high but is not a suspect; any
   counterfeit evidence on top makes it one. Without a link the score is 0 — a fake of some other
@@ -30,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from crawler.brand import Brand
 from matchers.images import CLOSE_DISTANCE, MATCH_DISTANCE, RECIPE, ImageMatch, ReferenceSet, hash_image
@@ -46,6 +48,8 @@ LINK_IMAGE_CLOSE = 0.95
 LINK_IMAGE_FAR = 0.80
 EVIDENCE_EXPIRED = 0.90
 EVIDENCE_HIDDEN_MARK = 0.60
+EVIDENCE_BRAND_PHOTO = 0.30
+EVIDENCE_SHOP_NAME = 0.25
 EVIDENCE_FAKE_OFFICIAL = 0.70
 BASE = 0.5
 AUTHORISED_CAP = 0.1
@@ -74,7 +78,18 @@ TRICK_WORDS = {
 }
 #: Words in a shop name that claim an official or authorised store.
 OFFICIAL_WORDS = ("官方", "旗舰", "授权", "专卖", "直营", "official", "flagship", "authorized", "authorised")
-DATE_KEYS = ("seen_at", "crawled_at", "captured_at", "fetched_at", "posted_at")
+DATE_KEYS = (
+    "seen_at",
+    "crawled_at",
+    "captured_at",
+    "fetched_at",
+    "scraped_at",
+    "last_seen",
+    "first_seen",
+    "listed_at",
+    "posted_at",
+    "date",
+)
 
 
 @dataclass
@@ -335,6 +350,15 @@ class Matcher:
             )
             if mark_id is None and im.mark_id:
                 mark_id = im.mark_id
+        if image_matches:
+            reasons.append(
+                Reason(
+                    "image",
+                    "shows the brand's own photo, which only authorised sellers get from the brand",
+                    EVIDENCE_BRAND_PHOTO,
+                    {"role": "evidence", "trick": "brand-photo"},
+                )
+            )
         if image_matches and not title_hits:
             reasons.append(
                 Reason(
@@ -414,6 +438,14 @@ class Matcher:
                     {"role": "link", "mark_id": hit.mark_id, "found": hit.found},
                 )
             )
+            reasons.append(
+                Reason(
+                    "seller",
+                    "a shop named after the mark without the brand's authorisation",
+                    EVIDENCE_SHOP_NAME,
+                    {"role": "evidence"},
+                )
+            )
             if mark_id is None:
                 mark_id = hit.mark_id
             low = seller_name.lower()
@@ -460,6 +492,14 @@ class Matcher:
         paths = listing.get("image_paths") or []
         if isinstance(paths, str):
             paths = [paths]
+        if not paths:  # file:// URLs, or URLs that are plain local paths, can be read as they are
+            urls = listing.get("image_urls") or []
+            for u in [urls] if isinstance(urls, str) else urls:
+                u = str(u)
+                if u.startswith("file://"):
+                    paths.append(unquote(u[len("file://") :]))
+                elif "://" not in u and Path(u).exists():
+                    paths.append(u)
         for p in paths:
             out.append(known.get(str(p)) or hash_image(str(p)))
         return out

@@ -253,3 +253,23 @@ def test_authorised_by_shop_name_when_no_id(veloria: Matcher) -> None:
         platform="jd", seller_id="123", seller_name="Veloria京东自营旗舰店", title="VELORIA 钱包", price=99
     )
     assert veloria.score(other).suspect  # an id that is not the authorised one wins over the name
+
+
+def test_mark_and_brand_photo_at_full_price(veloria: Matcher, tmp_path: Path) -> None:
+    path = make_photo("official:veloria/official/bag-1.jpg|resize:640", tmp_path)
+    r = veloria.score(listing(title="VELORIA 手提包", price=3600, image_paths=[str(path)]))
+    assert r.suspect
+    assert any(x.data.get("trick") == "brand-photo" for x in r.reasons)
+
+
+def test_file_urls_are_read(veloria: Matcher, tmp_path: Path) -> None:
+    path = make_photo("official:veloria/official/bag-2.jpg|q:50", tmp_path)
+    r = veloria.score(listing(title="女包", image_urls=[path.as_uri()]))
+    assert r.image_hashes and "error" not in r.image_hashes[0]
+    assert r.suspect
+
+
+def test_shop_named_after_the_mark(veloria: Matcher) -> None:
+    plain = veloria.score(listing(title="VELORIA 女包", price=3000)).score
+    shop = veloria.score(listing(title="VELORIA 女包", price=3000, seller_name="veloria精品店"))
+    assert shop.score > plain and shop.suspect
