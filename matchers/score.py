@@ -212,7 +212,7 @@ class Matcher:
 
     def score_many(self, listings: Sequence[Mapping[str, Any]]) -> list[MatchResult]:
         """Score a batch: the names are looked for in all titles and seller names at once."""
-        titles = [_text(item.get("title")) for item in listings]
+        titles = [listing_text(item) for item in listings]
         sellers = [_text(item.get("seller_name")) for item in listings]
         title_hits = self.marks.find_many(titles, "title")
         seller_hits = self.marks.find_many(sellers, "seller_name")
@@ -227,7 +227,8 @@ class Matcher:
         self, listing: Mapping[str, Any], title_hits: list[MarkHit], seller_hits: list[MarkHit]
     ) -> MatchResult:
         reasons: list[Reason] = []
-        title = _text(listing.get("title"))
+        title = listing_text(listing)
+        title_len = len(_text(listing.get("title")))
         mark_id: str | None = None
 
         # names in the title
@@ -244,7 +245,8 @@ class Matcher:
             reasons.append(
                 Reason(
                     "mark",
-                    f"title contains {hit.found!r}: {name}{how}{extra}",
+                    f"{'title' if hit.start < title_len else 'text'} contains {hit.found!r}: "
+                    f"{name}{how}{extra}",
                     weight,
                     {
                         "role": "link",
@@ -534,6 +536,17 @@ def _lexicon_reason(hit: TermHit) -> Reason:
 def _mark_text(brand: Brand, mark_id: str) -> str:
     mark = brand.mark(mark_id)
     return mark.text or (mark.variants[0] if mark.variants else mark.id)
+
+
+#: Fields besides the title whose text is read too (a post's text, a subtitle).
+TEXT_KEYS = ("text", "content", "subtitle", "description")
+
+
+def listing_text(listing: Mapping[str, Any]) -> str:
+    """The title, followed by any other text the record carries (" | " between them)."""
+    parts = [_text(listing.get("title"))]
+    parts += [v for k in TEXT_KEYS if isinstance(v := listing.get(k), str) and v.strip()]
+    return " | ".join(p for p in parts if p) if len(parts) > 1 else parts[0]
 
 
 def _text(value: Any) -> str:

@@ -273,3 +273,8 @@ def test_shop_named_after_the_mark(veloria: Matcher) -> None:
     plain = veloria.score(listing(title="VELORIA 女包", price=3000)).score
     shop = veloria.score(listing(title="VELORIA 女包", price=3000, seller_name="veloria精品店"))
     assert shop.score > plain and shop.suspect
+
+
+def test_post_text_is_read(veloria: Matcher) -> None:
+    r = veloria.score({"platform": "weibo", "kind": "post", "text": "薇洛瑞亚 原单 私聊", "seller_id": "1"})
+    assert r.suspect and any(x.detail.startswith("text contains") for x in r.reasons)
