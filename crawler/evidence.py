@@ -23,9 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,6 +182,23 @@ class Capture:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def platform_cookies(platform: str, environ: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The platform's cookies as the crawl uses them (``MARKWATCH_COOKIES_<PLATFORM>`` or
+    ``MARKWATCH_COOKIES_FILE``), in Playwright's shape, for every domain of the platform."""
+    from scrapy.settings import Settings
+
+    from crawler.middlewares import PLATFORM_DOMAINS, load_platform_cookies
+
+    env = os.environ if environ is None else environ
+    settings = Settings({k: v for k, v in env.items() if k.startswith("MARKWATCH_COOKIES")})
+    jar = load_platform_cookies(settings, platform)
+    return [
+        {"name": name, "value": value, "domain": f".{domain}", "path": "/"}
+        for domain in PLATFORM_DOMAINS.get(platform, ())
+        for name, value in jar.items()
+    ]
+
+
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
@@ -209,6 +227,7 @@ class Capturer:
         self._pw: Any = None
         self._browser: Any = None
         self._context: Any = None
+        self._cookies_for: set[str] = set()
 
     def __enter__(self) -> Capturer:
         check_chromium(self.executable)
@@ -261,6 +280,12 @@ class Capturer:
         from playwright.sync_api import Error as PlaywrightError
 
         requested = rewrite_origin(target.url, self.sandbox)
+        if not self.sandbox and target.platform not in self._cookies_for:
+            # the logged-in session the crawl uses: item pages are login-walled without it
+            self._cookies_for.add(target.platform)
+            cookies = platform_cookies(target.platform)
+            if cookies:
+                self._context.add_cookies(cookies)
         page = self._context.new_page()
         cap = Capture(target=target, state="failed", captured_at=_utcnow(), requested_url=requested)
         try:

@@ -298,3 +298,16 @@ def test_a_page_that_breaks_mid_capture_keeps_no_files(
         got = cap.capture(TARGETS["live"], tmp_path)
     assert got.state == "failed" and got.directory is None and "closed" in got.detail["error"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_captures_use_the_crawl_cookies(tmp_path: Path) -> None:
+    from crawler.evidence import platform_cookies
+
+    got = platform_cookies("tmall", {"MARKWATCH_COOKIES_TAOBAO": "cookie2=abc; _m_h5_tk=t_1"})
+    assert {(c["name"], c["value"], c["domain"]) for c in got} == {
+        ("cookie2", "abc", ".tmall.com"),
+        ("_m_h5_tk", "t_1", ".tmall.com"),
+        ("cookie2", "abc", ".taobao.com"),
+        ("_m_h5_tk", "t_1", ".taobao.com"),
+    }
+    assert platform_cookies("jd", {}) == []
