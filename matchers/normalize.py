@@ -235,13 +235,6 @@ class Compact:
         return self._origin[k] + i - self._starts[k]
 
 
-def compact(folded: str) -> tuple[str, list[int]]:
-    """The folded text without separators, and for each kept character its index in ``folded``."""
-    runs = list(WORD_RUN.finditer(folded))
-    kept = [i for m in runs for i in range(m.start(), m.end())]
-    return "".join(m.group() for m in runs), kept
-
-
 @lru_cache(maxsize=1)
 def lookalike_chars() -> frozenset[str]:
     """Non-ASCII characters that fold to an ASCII letter and are not full-width forms."""

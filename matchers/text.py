@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -371,8 +371,3 @@ class MarkFinder:
 
     def _near_exclude(self, word: str, dist: int) -> bool:
         return any(OSA.distance(word, ex) <= dist for ex in self._exclude_latin)
-
-
-@dataclass
-class TextHits:
-    marks: list[MarkHit] = field(default_factory=list)
