@@ -255,6 +255,7 @@ class Matcher:
                         "name": hit.name,
                         "tricks": list(hit.tricks),
                         "distance": hit.distance,
+                        "scorer": "rapidfuzz OSA distance" if hit.distance else "exact (folded)",
                     },
                 )
             )

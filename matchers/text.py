@@ -7,7 +7,8 @@ What counts as the mark (each hit says which trick it saw, for the analyst and f
   look-alikes, traditional characters: :mod:`matchers.normalize`);
 * the same written apart — ``V E L O R I A``, ``V.E.L.O.R.I.A``, ``薇*洛*瑞*亚`` — provided the match
   starts and ends on a word boundary (so "i love loria" is not "veloria");
-* digits for letters (``VEL0RIA``) inside such a match;
+* digits for letters (``VEL0RIA``) inside such a match; a name of six letters or more also when run
+  together with other letters (``veloriabag``);
 * Chinese names with homophone characters (``微洛瑞亚``, ``薇洛瑞娅``): every character with the same
   toneless pinyin as a character of the name stands for it, but at most half the characters may be
   replaced, so a name re-spelt entirely from common characters is not taken for the mark;
