@@ -9,9 +9,10 @@ How the score is made (the ``explanation`` of every result spells it out with th
   lexicon (their weight), a price below the brand's floor (``0.95 × (1 − price/floor)^0.6``: 7 % of the
   floor → 0.91, half → 0.63, 90 % → 0.24), the mark written to dodge keyword filters (spaced 0.6,
   digits 0.6, look-alike letters 0.7, homophone characters 0.6, pinyin 0.4, misspelt 0.45), the
-  brand's own photo (0.3: authorised sellers get their pictures from the brand; 0.6 more under a
-  title that hides the mark), a shop named after the mark (0.25) or claiming an official store (0.7),
-  an expired authorisation (0.9). Evidence combines the same way.
+  brand's own photo (0.6: only authorised sellers get the brand's pictures; the generic-title trick
+  is pointed out but not weighed again, so naming the brand as well never lowers the score), a shop
+  named after the mark (0.25) or claiming an official store (0.7), an expired authorisation (0.9).
+  Evidence combines the same way.
 * ``score = link × (0.5 + 0.5 × evidence)``: the mark alone gives 0.45, below the default threshold
   0.5, so a reseller naming the brand at a normal price is listed high but is not a suspect; any
   counterfeit evidence on top makes it one. Without a link the score is 0 — a fake of some other
@@ -47,8 +48,7 @@ LINK_EXPIRED = 0.90
 LINK_IMAGE_CLOSE = 0.95
 LINK_IMAGE_FAR = 0.80
 EVIDENCE_EXPIRED = 0.90
-EVIDENCE_HIDDEN_MARK = 0.60
-EVIDENCE_BRAND_PHOTO = 0.30
+EVIDENCE_BRAND_PHOTO = 0.60
 EVIDENCE_SHOP_NAME = 0.25
 EVIDENCE_FAKE_OFFICIAL = 0.70
 BASE = 0.5
@@ -363,12 +363,13 @@ class Matcher:
                 )
             )
         if image_matches and not title_hits:
+            # said for the analyst, but not weighed: naming the brand too must not lower the score
             reasons.append(
                 Reason(
                     "evasion",
                     "the brand's own photo under a title that does not name the brand",
-                    EVIDENCE_HIDDEN_MARK,
-                    {"role": "evidence", "trick": "hidden-mark"},
+                    0.0,
+                    {"role": "info", "trick": "hidden-mark"},
                 )
             )
         if not hashes and listing.get("image_urls"):

@@ -278,3 +278,28 @@ def test_shop_named_after_the_mark(veloria: Matcher) -> None:
 def test_post_text_is_read(veloria: Matcher) -> None:
     r = veloria.score({"platform": "weibo", "kind": "post", "text": "薇洛瑞亚 原单 私聊", "seller_id": "1"})
     assert r.suspect and any(x.detail.startswith("text contains") for x in r.reasons)
+
+
+@pytest.fixture(scope="module")
+def brand_photo(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(
+        make_photo("official:veloria/official/bag-1.jpg|crop:0.05,0,0,0.1|q:70", tmp_path_factory.mktemp("p"))
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    title=st.sampled_from(TITLES),
+    price=st.one_of(st.none(), st.floats(min_value=1, max_value=5000)),
+    name=st.sampled_from(["VELORIA", "薇洛瑞娅", "V E L O R I A"]),
+)
+def test_photos_and_names_never_lower(
+    veloria: Matcher, brand_photo: str, title: str, price: float | None, name: str
+) -> None:
+    plain = veloria.score(listing(title=title, price=price)).score
+    with_photo = veloria.score(listing(title=title, price=price, image_paths=[brand_photo])).score
+    named_with_photo = veloria.score(
+        listing(title=f"{title} {name}", price=price, image_paths=[brand_photo])
+    ).score
+    assert with_photo >= plain - 1e-9
+    assert named_with_photo >= with_photo - 1e-9
