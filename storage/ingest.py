@@ -73,16 +73,18 @@ class IngestResult:
 
 
 def content_hash(record: Mapping[str, Any]) -> str:
-    """What makes an observation new: title, price, currency and seller."""
+    """What makes an observation new: title, price (to the cent), currency and seller."""
     price = record.get("price")
-    key = [
-        record.get("title") or "",
-        None if price is None else round(float(price), 2),
-        record.get("currency") or None,
-        _str(record.get("seller_id")),
-        record.get("seller_name") or None,
-    ]
-    return hashlib.sha1(json.dumps(key, ensure_ascii=False).encode()).hexdigest()
+    key = "\x1f".join(
+        (
+            record.get("title") or "",
+            "" if price is None or price == "" else f"{float(price):.2f}",
+            record.get("currency") or "",
+            _str(record.get("seller_id")) or "",
+            record.get("seller_name") or "",
+        )
+    )
+    return hashlib.sha1(key.encode()).hexdigest()
 
 
 def _str(value: Any) -> str | None:
