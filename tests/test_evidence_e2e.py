@@ -22,7 +22,7 @@ from crawler.cli import cli
 from crawler.evidence import CHROMIUM
 from storage.db import ready_engine
 from storage.exports import MAX_LINKS, verify_tree
-from storage.models import Evidence, Listing, ReviewDecision, TakedownCase
+from storage.models import CaseListing, Evidence, Listing, ReviewDecision, TakedownCase
 
 MARKWATCH = Path(sys.executable).parent / "markwatch"
 
@@ -144,6 +144,14 @@ def test_sandbox_crawl_confirm_capture_export_and_relisting(tmp_path: Path) -> N
             assert "same seller" in (decision.note or "") and "same photo" in (decision.note or ""), (
                 decision.note
             )
+            # the platform "removed" the whole complaint, but the sandbox still shows most of it: flagged
+            now_live = {(r["platform"], r["item_id"]) for r in sb.truth() if r["status"] == "live"}
+            in_case = select(CaseListing.listing_id).where(CaseListing.case_id == case_id)
+            case_listings = s.scalars(select(Listing).where(Listing.id.in_(in_case))).all()
+            flagged = [lst for lst in case_listings if "seen_after_takedown" in (lst.extra or {})]
+            assert flagged, "no removed listing of the case was flagged as still live"
+            assert all((lst.platform, lst.item_id) in now_live for lst in flagged)
+            assert earlier not in flagged  # really removed by the sandbox: seen gone or unseen, not flagged
         engine.dispose()
     out = _cli(db, "suspects", "--brand", "veloria", "--format", "json")
     flagged = [r for r in json.loads(out) if r["item_id"] == relisting["item_id"]]
