@@ -1,0 +1,416 @@
+"""Benchmark a whole crawl of the sandbox: full pipeline against pipelines off (issue 5 acceptance).
+
+Run by hand (it is not a test)::
+
+    .venv/bin/python bench/bench_crawl.py [--size 16000] [--max-pages 100] [--profile]
+
+What it does, each piece in its own process so that none shares another's CPU accounting or GIL:
+
+1. ceiling: ``scrapy bench`` (Scrapy's own local server and spider, ``CLOSESPIDER_TIMEOUT``) on this
+   machine, its pages/min parsed from the log;
+2. the sandbox (``markwatch sandbox --port 0 --size N``) in a server process; its JPEGs are kept in
+   ``--image-cache`` between runs, so a repeated run measures the crawler, not the drawing of photos;
+3. a warm-up crawl with pipelines off (fills the sandbox's page cache; not counted);
+4. the crawl with the full pipeline (validate, dedupe, photos through Scrapy's FilesPipeline, score
+   with the matchers, store into a fresh SQLite file) and the same crawl with pipelines off
+   (``MARKWATCH_PIPELINES=False``), each in a fresh crawler subprocess (Twisted's reactor cannot
+   restart), all four platforms in one ``CrawlerProcess`` as ``markwatch crawl`` runs them.
+
+For each crawl it prints wall time, pages/s (search and item pages; photos are counted apart),
+listings/s, the crawler's CPU seconds and peak RSS (``ru_maxrss`` of the crawler process), and the
+sandbox's CPU seconds. Then the ratio full / pipelines-off (target >= 0.7), peak RSS against 400 MB,
+and both beside the ``scrapy bench`` ceiling. ``--profile`` adds a full crawl under cProfile after
+the measured ones and prints where its time goes (pipeline by pipeline, then the hottest
+functions). The machine's load (``uptime``) is printed before and after: the figures depend on what
+else the shared machine is doing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORMS = ("taobao", "tmall", "jd", "weibo")
+RATIO_TARGET = 0.7
+RSS_TARGET_MB = 400.0
+LISTINGS_TARGET = 5000
+
+
+# --- the crawler subprocess ----------------------------------------------------------------------
+
+
+def child(cfg: dict[str, Any]) -> dict[str, Any]:
+    """One crawl of all platforms in this process, as ``crawler.runner.run_crawl`` composes it.
+
+    The only difference from ``run_crawl`` is the spider argument ``terms`` (one search term instead
+    of the brand's several, which on the sandbox all find the same listings: the benchmark wants
+    each page to bring new listings, not duplicates).
+    """
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    from itemadapter import ItemAdapter
+    from scrapy import signals
+    from scrapy.crawler import Crawler, CrawlerProcess
+
+    from crawler.brand import resolve_brand
+    from crawler.runner import crawl_settings, finish_run, start_run
+
+    brand = resolve_brand(cfg["brand"])
+    db = cfg["db"]
+    run_id = start_run(db, brand, origin=cfg["sandbox"], platforms=cfg["platforms"])
+    extra: dict[str, Any] = {"LOGSTATS_INTERVAL": 0}
+    if not cfg["pipelines"]:
+        extra["MARKWATCH_PIPELINES"] = False
+    settings = crawl_settings(
+        db,
+        run_id,
+        sandbox_url=cfg["sandbox"],
+        photos_dir=cfg["photos"],
+        save_dir=cfg["save"],
+        extra=extra,
+    )
+    process = CrawlerProcess(settings, install_root_handler=True)
+    unique: set[tuple[str, str]] = set()
+
+    def on_item(item: Any) -> None:
+        a = ItemAdapter(item)
+        unique.add((str(a.get("platform")), str(a.get("item_id"))))
+
+    crawlers = []
+    for n, platform in enumerate(cfg["platforms"]):
+        crawler = Crawler(process.spider_loader.load(platform), settings, init_reactor=n == 0)
+        crawler.signals.connect(on_item, signal=signals.item_scraped, weak=False)
+        crawlers.append((platform, crawler))
+        process.crawl(crawler, brand=cfg["brand"], terms=cfg["terms"], max_pages=cfg["max_pages"])
+
+    profiler = None
+    if cfg.get("profile"):
+        import cProfile
+
+        profiler = cProfile.Profile()
+    cpu0 = os.times()
+    t0 = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
+    process.start()
+    if profiler is not None:
+        profiler.disable()
+    wall = time.perf_counter() - t0
+    cpu1 = os.times()
+
+    totals: dict[str, int] = {}
+    keys = (
+        "item_scraped_count",
+        "item_dropped_count",
+        "downloader/request_count",
+        "downloader/response_bytes",
+        "file_count",
+        "file_status_count/downloaded",
+        "file_status_count/uptodate",
+    )
+    for platform, crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats is not None else {}
+        for k in keys:
+            totals[k] = totals.get(k, 0) + int(stats.get(k, 0) or 0)
+        totals["search_pages"] = totals.get("search_pages", 0) + int(
+            stats.get(f"markwatch/{platform}/pages", 0) or 0
+        )
+        totals["item_pages"] = totals.get("item_pages", 0) + int(
+            stats.get(f"markwatch/{platform}/item_pages", 0) or 0
+        )
+    outcomes: dict[str, str] = {}
+    if cfg["pipelines"]:
+        summary = finish_run(db, run_id, cfg["platforms"])
+        outcomes = {p.platform: f"{p.outcome} ({p.listings} stored)" for p in summary.platforms}
+    if profiler is not None:
+        profiler.dump_stats(cfg["profile"])
+    return {
+        "wall": wall,
+        "cpu": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
+        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "unique_listings": len(unique),
+        "outcomes": outcomes,
+        **totals,
+    }
+
+
+# --- the parent: sandbox, scrapy bench, crawls ---------------------------------------------------
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def scrapy_bench(seconds: int, workdir: Path) -> tuple[float, list[float]]:
+    """``scrapy bench`` for ``seconds``, outside the project (its polite settings would throttle it).
+
+    Returns the median and every one of the per-interval rates (pages/s) Scrapy logged.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    scrapy = Path(sys.executable).with_name("scrapy")
+    done = subprocess.run(
+        [str(scrapy), "bench", "-s", f"CLOSESPIDER_TIMEOUT={seconds}", "-s", "LOGSTATS_INTERVAL=1"],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+        env=env,
+        timeout=seconds + 120,
+    )
+    rates = [int(m) / 60 for m in re.findall(r"Crawled \d+ pages \(at (\d+) pages/min\)", done.stderr)]
+    rates = [r for r in rates if r > 0]
+    if not rates:
+        raise SystemExit("scrapy bench logged no rate:\n" + done.stderr[-2000:])
+    # the first interval includes start-up; the rest are the steady state
+    steady = rates[1:] or rates
+    return statistics.median(steady), rates
+
+
+def start_sandbox(size: int, seed: int, image_cache: Path) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-u",
+            "-m",
+            "crawler.cli",
+            "sandbox",
+            "--port",
+            "0",
+            "--seed",
+            str(seed),
+            "--size",
+            str(size),
+            "--image-cache",
+            str(image_cache),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    found = re.search(r"(http://\S+)", line)
+    if not found:
+        proc.kill()
+        raise SystemExit(f"the sandbox did not start: {line!r}")
+    print(line.strip())
+    return proc, found.group(1)
+
+
+def stop_sandbox(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()  # SIGTERM: the sandbox command stops its server thread
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def run_child(cfg: dict[str, Any], server: psutil.Process, log: Path) -> dict[str, Any]:
+    cpu0 = sum(server.cpu_times()[:2])
+    t0 = time.perf_counter()
+    with log.open("w") as err:
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(cfg)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=3600,
+        )
+    process_wall = time.perf_counter() - t0
+    if done.returncode != 0 or not done.stdout.strip():
+        tail = log.read_text(errors="replace")[-3000:]
+        raise SystemExit(f"the {cfg['label']} crawl failed (exit {done.returncode}):\n{tail}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["server_cpu"] = sum(server.cpu_times()[:2]) - cpu0
+    result["process_wall"] = process_wall
+    result["warnings"] = sum(1 for line in log.read_text(errors="replace").splitlines() if "WARNING" in line)
+    return result
+
+
+def rates(r: dict[str, Any]) -> tuple[float, float, float]:
+    pages = r["search_pages"] + r["item_pages"]
+    return pages / r["wall"], r["item_scraped_count"] / r["wall"], pages / max(r["cpu"], 1e-9)
+
+
+def show(label: str, r: dict[str, Any]) -> None:
+    pages_s, listings_s, pages_cpu = rates(r)
+    print(
+        f"{label:<15} {r['wall']:7.1f} s  {r['search_pages']:5d}+{r['item_pages']:<5d} pages "
+        f"{pages_s:7.1f}/s  {r['item_scraped_count']:6d} listings {listings_s:7.1f}/s  "
+        f"{r['file_count']:6d} photos  crawler CPU {r['cpu']:6.1f} s ({pages_cpu:6.1f} pages/CPU-s)  "
+        f"sandbox CPU {r['server_cpu']:6.1f} s  peak RSS {r['maxrss_mb']:6.1f} MB"
+    )
+
+
+#: Where a full crawl's time can go: (label, file path suffix, function name) for the breakdown.
+BREAKDOWN = (
+    ("spiders: parse search and item pages", "spiders/base.py", "parse"),
+    ("pipeline: validate", "crawler/pipelines.py", "ValidatePipeline.process_item"),
+    ("pipeline: dedupe", "crawler/pipelines.py", "DedupePipeline.process_item"),
+    ("pipeline: photos, write to disk", "scrapy/pipelines/files.py", "FSFilesStore.persist_file"),
+    ("pipeline: photos, file_downloaded", "scrapy/pipelines/files.py", "FilesPipeline.file_downloaded"),
+    ("pipeline: score (matchers)", "crawler/pipelines.py", "ScorePipeline.process_item"),
+    ("  matchers: hash photos", "matchers/images.py", "hash_image"),
+    ("  matchers: match photos to references", "matchers/images.py", "ReferenceSet.match"),
+    ("    of which _refine", "matchers/images.py", "ReferenceSet._refine"),
+    ("pipeline: store (SQLite batches)", "crawler/pipelines.py", "StorePipeline.flush"),
+    ("  of which sha256 of photo files", "crawler/pipelines.py", "_sha256"),
+    ("  of which ingest_batch", "storage/ingest.py", "ingest_batch"),
+    ("pipeline: store, close (run record, verify)", "crawler/pipelines.py", "StorePipeline.close_spider"),
+)
+
+
+def print_profile(path: Path, wall: float, top: int) -> None:
+    import pstats
+
+    stats = pstats.Stats(str(path))
+    table: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+    print(f"\n--- where the profiled full crawl's time goes ({wall:.1f} s wall under cProfile; {path}) ---")
+    for label, suffix, func in BREAKDOWN:
+        qual = func.split(".")[-1]
+        owner = func.split(".")[0] if "." in func else None
+        cum = 0.0
+        calls = 0
+        for (filename, _line, name), (_cc, nc, _tt, ct, _callers) in table.items():
+            if not filename.endswith(suffix) or name != qual:
+                continue
+            if owner is not None and not _defined_in(filename, _line, owner):
+                continue
+            cum += ct
+            calls += nc
+        print(f"  {label:<46} {cum:7.2f} s  {100 * cum / wall:5.1f} %  ({calls} calls)")
+    print(f"--- top {top} functions by own time ---")
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def _defined_in(filename: str, line: int, owner: str) -> bool:
+    """Whether the function at ``filename:line`` is a method of class ``owner`` (nearest class above)."""
+    try:
+        lines = Path(filename).read_text().splitlines()[:line]
+    except OSError:
+        return False
+    for text in reversed(lines):
+        found = re.match(r"class (\w+)", text)
+        if found:
+            return found.group(1) == owner
+    return False
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--size", type=int, default=16_000, help="sandbox catalogue slots")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--brand", default="veloria")
+    ap.add_argument("--terms", default="veloria", help="comma-separated search terms")
+    ap.add_argument("--max-pages", type=int, default=100, help="result pages per term (platform caps apply)")
+    ap.add_argument("--platform", action="append", choices=PLATFORMS, help="default: all four")
+    ap.add_argument("--scrapy-bench-seconds", type=int, default=10)
+    ap.add_argument(
+        "--image-cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "markwatch-bench-images",
+        help="the sandbox's JPEG cache, kept between runs",
+    )
+    ap.add_argument("--no-warmup", action="store_true", help="skip the uncounted warm-up crawl")
+    ap.add_argument(
+        "--profile", action="store_true", help="add a full crawl under cProfile and print where time goes"
+    )
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(child(json.loads(args.child))))
+        return
+
+    platforms = list(args.platform or PLATFORMS)
+    profile = Path(tempfile.gettempdir()) / "markwatch-bench-crawl.prof"
+    print(f"machine: {os.cpu_count()} CPUs; load before: {uptime()}")
+    with tempfile.TemporaryDirectory(prefix="markwatch-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        ceiling, all_rates = scrapy_bench(args.scrapy_bench_seconds, tmp)
+        print(
+            f"scrapy bench ({args.scrapy_bench_seconds} s): {ceiling:.0f} pages/s median "
+            f"(intervals: {', '.join(f'{r:.0f}' for r in all_rates)})"
+        )
+        args.image_cache.mkdir(parents=True, exist_ok=True)
+        cached = sum(1 for _ in args.image_cache.glob("*.jpg"))
+        print(f"image cache {args.image_cache}: {cached} JPEGs already drawn")
+        proc, url = start_sandbox(args.size, args.seed, args.image_cache)
+        server = psutil.Process(proc.pid)
+        from storage.db import ready_engine
+
+        results: dict[str, dict[str, Any]] = {}
+        try:
+            plan = [("warm-up (off)", False)] if not args.no_warmup else []
+            plan += [("full pipeline", True), ("pipelines off", False)]
+            if args.profile:  # after the measured crawls: cProfile's overhead must not touch their figures
+                plan.append(("full, profiled", True))
+            for label, pipelines in plan:
+                slug = re.sub(r"\W+", "-", label).strip("-")
+                db = f"sqlite:///{tmp / slug}.db"
+                ready_engine(db).dispose()
+                cfg = {
+                    "label": label,
+                    "brand": args.brand,
+                    "terms": args.terms,
+                    "max_pages": args.max_pages,
+                    "platforms": platforms,
+                    "sandbox": url,
+                    "db": db,
+                    "pipelines": pipelines,
+                    "photos": str(tmp / f"{slug}-photos"),
+                    "save": str(tmp / f"{slug}-pages"),
+                    "profile": str(profile) if label == "full, profiled" else None,
+                }
+                results[label] = run_child(cfg, server, tmp / f"{slug}.log")
+                show(label, results[label])
+        finally:
+            stop_sandbox(proc)
+
+        full, off = results["full pipeline"], results["pipelines off"]
+        f_pages, f_listings, f_cpu = rates(full)
+        o_pages, o_listings, o_cpu = rates(off)
+        ratio = f_listings / o_listings
+        print()
+        print(f"platform outcomes (full pipeline): {full['outcomes']}")
+        enough = "OK" if full["unique_listings"] >= LISTINGS_TARGET else "MISSED"
+        print(
+            f"listings crawled: {full['item_scraped_count']} through the full pipeline, "
+            f"{full['unique_listings']} distinct (platform, id); pipelines off: {off['item_scraped_count']} "
+            f"[target >= {LISTINGS_TARGET}: {enough}]"
+        )
+        print(
+            f"ratio full / pipelines off: listings/s {ratio:.2f}, pages/s {f_pages / o_pages:.2f}, "
+            f"pages per crawler CPU-s {f_cpu / o_cpu:.2f} "
+            f"[target >= {RATIO_TARGET}: {'OK' if ratio >= RATIO_TARGET else 'MISSED'}]"
+        )
+        print(
+            f"peak RSS full pipeline {full['maxrss_mb']:.0f} MB, pipelines off {off['maxrss_mb']:.0f} MB "
+            f"[target < {RSS_TARGET_MB:.0f} MB: {'OK' if full['maxrss_mb'] < RSS_TARGET_MB else 'MISSED'}]"
+        )
+        print(
+            f"ceiling (scrapy bench, same machine): {ceiling:.0f} pages/s; full pipeline "
+            f"{f_pages:.0f} pages/s + {full['file_count'] / full['wall']:.0f} photos/s "
+            f"= {(f_pages + full['file_count'] / full['wall']) / ceiling:.2f} of it in requests; "
+            f"pipelines off {o_pages:.0f} pages/s = {o_pages / ceiling:.2f} of it"
+        )
+        print(f"load after: {uptime()}")
+        if args.profile:
+            print_profile(profile, results["full, profiled"]["wall"], 30)
+
+
+if __name__ == "__main__":
+    main()
