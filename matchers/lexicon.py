@@ -6,7 +6,10 @@ weight 0 (高仿真, 仿真) shadow the counterfeit word inside them. Latin term
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -79,8 +82,35 @@ class LexiconFinder:
         self._regex = re.compile(pattern)
         self._fold = base_list()
 
-    def find_many(self, texts: list[str | None]) -> list[list[TermHit]]:
-        return [self.find(t) for t in texts]
+    def find_many(self, texts: Sequence[str | None]) -> list[list[TermHit]]:
+        """:meth:`find` for each text, searching the batch as one string (texts joined by NUL)."""
+        raw = [t or "" for t in texts]
+        out: list[list[TermHit]] = [[] for _ in raw]
+        if not raw:
+            return out
+        starts = [0, *itertools.accumulate(len(t) + 1 for t in raw)][:-1]
+        folded = astral("\x00".join(raw)).translate(self._fold)
+        for m in self._regex.finditer(folded):
+            hit = self._hit(folded, m)
+            if hit is not None:
+                i = bisect.bisect_right(starts, m.start()) - 1
+                base = starts[i]
+                out[i].append(
+                    TermHit(hit, raw[i][m.start() - base : m.end() - base], m.start() - base, m.end() - base)
+                )
+        return out
+
+    def _hit(self, folded: str, m: re.Match[str]) -> Term | None:
+        word = m.group()
+        term = self.terms.get(word)
+        if term is None:
+            return None
+        s, e = m.start(), m.end()
+        if word[0].isascii() and word[0].isalnum() and s > 0 and _alnum(folded[s - 1]):
+            return None
+        if word[-1].isascii() and word[-1].isalnum() and e < len(folded) and _alnum(folded[e]):
+            return None
+        return term
 
     def find(self, text: str | None) -> list[TermHit]:
         if not text:
@@ -88,16 +118,9 @@ class LexiconFinder:
         folded = astral(text).translate(self._fold)
         hits: list[TermHit] = []
         for m in self._regex.finditer(folded):
-            word = m.group()
-            term = self.terms.get(word)
-            if term is None:
-                continue
-            s, e = m.start(), m.end()
-            if word[0].isascii() and word[0].isalnum() and s > 0 and _alnum(folded[s - 1]):
-                continue
-            if word[-1].isascii() and word[-1].isalnum() and e < len(folded) and _alnum(folded[e]):
-                continue
-            hits.append(TermHit(term, text[s:e], s, e))
+            term = self._hit(folded, m)
+            if term is not None:
+                hits.append(TermHit(term, text[m.start() : m.end()], m.start(), m.end()))
         return hits
 
 

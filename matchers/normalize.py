@@ -209,30 +209,7 @@ def _astral_char(ch: str) -> str:
 
 WORD_RUN = re.compile(rf"[a-z0-9{CJK}]+")
 DIGIT = re.compile(r"[0-9]")
-#: A digit next to a letter: the only place where digits may stand for letters.
-DIGIT_IN_WORD = re.compile(r"[a-z][0-9]|[0-9][a-z]")
 FULLWIDTH = re.compile(r"[\uff01-\uff5e]")
-
-
-class Compact:
-    """The folded text without separators, and a map from its positions back to the folded text."""
-
-    def __init__(self, folded: str) -> None:
-        runs = [m.span() for m in WORD_RUN.finditer(folded)]
-        self.text = "".join(folded[a:b] for a, b in runs)
-        self._starts: list[int] = []  # position in ``text`` where each run begins
-        self._origin = [a for a, _ in runs]
-        pos = 0
-        for a, b in runs:
-            self._starts.append(pos)
-            pos += b - a
-
-    def position(self, i: int) -> int:
-        """Index in the folded text of character ``i`` of :attr:`text`."""
-        import bisect
-
-        k = bisect.bisect_right(self._starts, i) - 1
-        return self._origin[k] + i - self._starts[k]
 
 
 @lru_cache(maxsize=1)

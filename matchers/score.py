@@ -216,15 +216,20 @@ class Matcher:
         sellers = [_text(item.get("seller_name")) for item in listings]
         title_hits = self.marks.find_many(titles, "title")
         seller_hits = self.marks.find_many(sellers, "seller_name")
+        term_hits = self.lexicon.find_many(titles)
         return [
-            self._score_one(item, th, sh)
-            for item, th, sh in zip(listings, title_hits, seller_hits, strict=True)
+            self._score_one(item, th, sh, lh)
+            for item, th, sh, lh in zip(listings, title_hits, seller_hits, term_hits, strict=True)
         ]
 
     # --- one listing ----------------------------------------------------------------------------
 
     def _score_one(
-        self, listing: Mapping[str, Any], title_hits: list[MarkHit], seller_hits: list[MarkHit]
+        self,
+        listing: Mapping[str, Any],
+        title_hits: list[MarkHit],
+        seller_hits: list[MarkHit],
+        term_hits: list[TermHit],
     ) -> MatchResult:
         reasons: list[Reason] = []
         title = listing_text(listing)
@@ -287,7 +292,7 @@ class Matcher:
 
         # lexicon
         seen_terms: set[str] = set()
-        for th in self.lexicon.find(title):
+        for th in term_hits:
             key = th.term.term
             if key in seen_terms:
                 continue

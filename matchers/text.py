@@ -20,10 +20,12 @@ What counts as the mark (each hit says which trick it saw, for the analyst and f
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import process
@@ -35,12 +37,10 @@ from matchers.normalize import (
     CJK,
     CJK_CHAR,
     DIGIT,
-    DIGIT_IN_WORD,
     FULLWIDTH,
     LATIN_CHAR,
     LEET,
     NON_WORD,
-    Compact,
     as_list,
     astral,
     base_table,
@@ -52,7 +52,44 @@ from matchers.normalize import (
 )
 
 #: Runs of three or more single letters or digits set apart by up to three separators ("v e l 0 r i a").
-SINGLE_RUN = re.compile(rf"(?<![a-z0-9])[a-z0-9](?:[^a-z0-9{CJK}]{{1,3}}[a-z0-9](?![a-z0-9])){{2,}}")
+SINGLE_RUN = re.compile(rf"(?<![a-z0-9])[a-z0-9](?:[^a-z0-9{CJK}\x00]{{1,3}}[a-z0-9](?![a-z0-9])){{2,}}")
+#: Between the texts of a batch searched as one string.
+TEXT_SEP = "\x00"
+#: What may stand between the letters of a name: up to four separators (never a text boundary).
+LETTER_GAP = rf"[^a-z0-9{CJK}\x00]{{0,4}}"
+#: Digits that may stand for a letter.
+LEET_FOR = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5", "t": "7", "b": "8", "g": "9"}
+
+
+def gapped_trie_regex(words: list[str]) -> str:
+    """A regex for any of ``words`` with separators allowed between letters and digits for letters,
+    built as a trie behind a one-character look-ahead (so most positions fail at once)."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def cls(ch: str) -> str:
+        digit = LEET_FOR.get(ch)
+        return f"[{ch}{digit}]" if digit else re.escape(ch)
+
+    def build(node: dict, first: bool) -> str:  # type: ignore[type-arg]
+        branches = [
+            ("" if first else LETTER_GAP) + cls(ch) + build(child, False)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    firsts = "".join(sorted({cls(w[0]).strip("[]").replace("\\", "") for w in words if w}))
+    return f"(?=[{re.escape(firsts)}])" + build(trie, True)
+
+
 #: Shortest Latin name found run together with other letters ("veloriabag").
 ATTACHED_MIN_LEN = 6
 #: Shortest Latin name on which one-letter misspellings are looked for.
@@ -169,7 +206,7 @@ class MarkFinder:
         self._canon: dict[str, list[NameForm]] = {}
         for f in forms:
             self._canon.setdefault(f.form.translate(self._homo_table), []).append(f)
-        self._regex = re.compile(trie_regex(sorted(self._canon, key=len, reverse=True)))
+        self._batch_regex = re.compile(gapped_trie_regex(sorted(self._canon, key=len, reverse=True)))
         self._readings = readings
         self.excludes = [NON_WORD.sub("", fold(t)) for t in brand.exclude_terms]
         self._exclude_latin = [e for e in self.excludes if e.isascii()]
@@ -187,52 +224,106 @@ class MarkFinder:
         return self.find_many([text], field_name)[0]
 
     def find_many(self, texts: Sequence[str | None], field_name: str = "title") -> list[list[MarkHit]]:
-        """All mark hits in each text (exact and tricked forms first, then near misses)."""
-        results: list[list[MarkHit]] = []
-        fuzzy_jobs: list[tuple[int, str]] = []  # (text index, candidate word)
-        table, regex, fuzzy = self._table, self._regex, bool(self.fuzzy_forms)
-        word_rx, lo, hi = self._word_rx, self._len_lo, self._len_hi
-        for idx, raw in enumerate(texts):
-            text = raw or ""
-            canon = astral(text).translate(table)
-            packed = NON_WORD.sub("", canon)
-            hits: list[MarkHit] = []
-            if packed and (
-                regex.search(packed)
-                or (DIGIT_IN_WORD.search(packed) and regex.search(packed.translate(LEET)))
-            ):
-                hits = self._exact(text, canon, field_name)
-            results.append(hits)
-            if not fuzzy:
+        """All mark hits in each text (exact and tricked forms first, then near misses).
+
+        The batch is folded and searched as one string (texts joined by NUL): one ``translate``,
+        one pass of the mark regex (separators and digits allowed between the letters), the distinct
+        candidate words of the whole batch through ``cdist``; Python only touches the hits.
+        """
+        raw = [t or "" for t in texts]
+        results: list[list[MarkHit]] = [[] for _ in raw]
+        if not raw:
+            return results
+        starts = [0, *itertools.accumulate(len(t) + 1 for t in raw)][:-1]
+        canon_all = astral(TEXT_SEP.join(raw)).translate(self._table)
+
+        def where(pos: int) -> int:
+            return bisect.bisect_right(starts, pos) - 1
+
+        for m in self._batch_regex.finditer(canon_all):
+            i = where(m.start())
+            base = starts[i]
+            packed = NON_WORD.sub("", m.group())
+            key = packed if packed in self._canon else packed.translate(LEET)
+            if key not in self._canon:
                 continue
-            words = word_rx.findall(canon)
-            runs = [j for j in map(_joined, SINGLE_RUN.findall(canon)) if lo <= len(j) <= hi]
-            for cand in words + runs:
-                if not cand.isdigit():
-                    fuzzy_jobs.append((idx, cand))
-        if fuzzy_jobs:
-            self._resolve_fuzzy(fuzzy_jobs, texts, results, field_name)
+            canon_text = canon_all[base : base + len(raw[i])]
+            hit = self._check_cached(raw[i], canon_text, key, m.start() - base, m.end() - base, field_name)
+            if hit is not None:
+                results[i].append(hit)
+        if self.fuzzy_forms:
+            self._fuzzy_batch(raw, canon_all, starts, results, field_name)
         return results
 
-    # --- exact and tricked forms ----------------------------------------------------------------
+    def _fuzzy_batch(
+        self, raw: list[str], canon_all: str, starts: list[int], results: list[list[MarkHit]], field_name: str
+    ) -> None:
+        lo, hi = self._len_lo, self._len_hi
+        words = set(self._word_rx.findall(canon_all))
+        runs = {j for j in map(_joined, SINGLE_RUN.findall(canon_all)) if lo <= len(j) <= hi}
+        best = self._fuzzy_best({w for w in words | runs if not w.isdigit()})
+        if not best:
+            return
+        found_words = sorted((w for w in words if w in best), key=len, reverse=True)
+        spans: list[tuple[int, int, str]] = []
+        if found_words:
+            firsts = re.escape("".join(sorted({w[0] for w in found_words})))
+            rx = re.compile(rf"(?<![a-z0-9])(?=[{firsts}])(?:{trie_regex(found_words)})(?![a-z0-9])")
+            spans += [(m.start(), m.end(), m.group()) for m in rx.finditer(canon_all)]
+        if any(r in best for r in runs):
+            spans += [
+                (m.start(), m.end(), run)
+                for m in SINGLE_RUN.finditer(canon_all)
+                if (run := _joined(m.group())) in best
+            ]
+        for start_all, end_all, cand in sorted(spans):
+            i = bisect.bisect_right(starts, start_all) - 1
+            start, end = start_all - starts[i], end_all - starts[i]
+            if any(h.start < end and start < h.end for h in results[i]):
+                continue
+            dist, j, word = best[cand]
+            if self._near_exclude(word, dist):
+                continue
+            form = self.fuzzy_forms[j]
+            found = raw[i][start:end]
+            tricks = ["misspelt"]
+            if word != cand:
+                tricks.append("digits")
+            if " " in found or len(found) > len(cand):
+                tricks.append("spaced")
+            results[i].append(
+                MarkHit(form.mark_id, form.name, found, tuple(tricks), dist, start, end, field_name)
+            )
 
-    def _exact(self, text: str, canon: str, field_name: str) -> list[MarkHit]:
-        packed = Compact(canon)
-        searches = [packed.text]
-        if DIGIT_IN_WORD.search(packed.text):
-            searches.append(packed.text.translate(LEET))
-        hits: list[MarkHit] = []
-        seen: set[tuple[int, int]] = set()
-        for s_text in searches:
-            for m in self._regex.finditer(s_text):
-                start, end = packed.position(m.start()), packed.position(m.end() - 1) + 1
-                if (start, end) in seen:
+    def _fuzzy_best(self, cands: set[str]) -> dict[str, tuple[int, int, str]]:
+        """For each candidate word within one or two edits of a Latin name: (edits, name index, the word
+        as compared — digits read as letters when that is closer)."""
+        variants: dict[str, str] = {}
+        for c in cands:
+            variants.setdefault(c, c)
+            variants.setdefault(c.translate(LEET), c)
+        words = list(variants)
+        if not words:
+            return {}
+        matrix = process.cdist(
+            words, self._fuzzy_strings, scorer=OSA.distance, processor=None, score_cutoff=2, workers=-1
+        )
+        out: dict[str, tuple[int, int, str]] = {}
+        for w, row in zip(words, matrix, strict=True):
+            for j, d in enumerate(row):
+                d = int(d)
+                allowed = 1 if len(self._fuzzy_strings[j]) < 10 else 2
+                if not 0 < d <= allowed:
                     continue
-                hit = self._check_cached(text, canon, m.group(), start, end, field_name)
-                if hit is not None:
-                    seen.add((start, end))
-                    hits.append(hit)
-        return hits
+                for c in (w,) if w in cands else ():
+                    if c not in out or d < out[c][0]:
+                        out[c] = (d, j, w)
+                original = variants[w]
+                if original != w and original in cands and (original not in out or d < out[original][0]):
+                    out[original] = (d, j, w)
+        return out
+
+    # --- exact and tricked forms ----------------------------------------------------------------
 
     def _check_cached(
         self, text: str, canon_text: str, canon: str, start: int, end: int, field_name: str
@@ -247,7 +338,9 @@ class MarkFinder:
                 self._cache.clear()
             self._cache[key] = self._check(text, canon_text, canon, start, end, field_name)
         hit = self._cache[key]
-        return None if hit is None else replace(hit, start=start, end=end, field=field_name)
+        if hit is None:
+            return None
+        return MarkHit(hit.mark_id, hit.name, hit.found, hit.tricks, hit.distance, start, end, field_name)
 
     def _check(
         self, text: str, canon_text: str, canon: str, start: int, end: int, field_name: str
@@ -310,65 +403,6 @@ class MarkFinder:
         return MarkHit(form.mark_id, form.name, raw, tuple(tricks), 0, start, end, field_name)
 
     # --- near misses ----------------------------------------------------------------------------
-
-    def _resolve_fuzzy(
-        self,
-        jobs: list[tuple[int, str]],
-        texts: Sequence[str | None],
-        results: list[list[MarkHit]],
-        field_name: str,
-    ) -> None:
-        cands: dict[str, int] = {}
-        for _, cand in jobs:
-            for variant in {cand, cand.translate(LEET)}:
-                cands.setdefault(variant, len(cands))
-        words = list(cands)
-        matrix = process.cdist(
-            words,
-            self._fuzzy_strings,
-            scorer=OSA.distance,
-            processor=None,
-            score_cutoff=2,
-            workers=-1,
-        )
-        best: dict[str, tuple[int, int]] = {}
-        for w, row in zip(words, matrix, strict=True):
-            for j, d in enumerate(row):
-                d = int(d)
-                allowed = 1 if len(self._fuzzy_strings[j]) < 10 else 2
-                if 0 < d <= allowed and (w not in best or d < best[w][0]):
-                    best[w] = (d, j)
-        for idx, cand in jobs:
-            options = [(best[v], v) for v in {cand, cand.translate(LEET)} if v in best]
-            if not options:
-                continue
-            (dist, j), word = min(options)
-            if self._near_exclude(word, dist):
-                continue
-            form = self.fuzzy_forms[j]
-            text = texts[idx] or ""
-            span = self._locate(text, cand, results[idx])
-            if span is None:
-                continue
-            start, end = span
-            found = text[start:end]
-            tricks = ["misspelt"]
-            if word != cand:
-                tricks.append("digits")
-            if " " in found or len(found) > len(cand):
-                tricks.append("spaced")
-            results[idx].append(
-                MarkHit(form.mark_id, form.name, found, tuple(tricks), dist, start, end, field_name)
-            )
-
-    def _locate(self, text: str, cand: str, hits: list[MarkHit]) -> tuple[int, int] | None:
-        """Where the candidate word (or run of single letters) is, outside the exact hits."""
-        canon = astral(text).translate(self._table)
-        for m in [*self._word_rx.finditer(canon), *SINGLE_RUN.finditer(canon)]:
-            start, end = m.span()
-            if _joined(m.group()) == cand and not any(h.start < end and start < h.end for h in hits):
-                return start, end
-        return None
 
     def _near_exclude(self, word: str, dist: int) -> bool:
         return any(OSA.distance(word, ex) <= dist for ex in self._exclude_latin)
