@@ -47,7 +47,7 @@ def match_command(brand_ref: str, input_path: Path, output_path: Path | None, su
     \b
     Example:
         markwatch match --brand veloria --input listings.jsonl --output scored.jsonl
-    """  # fmt: skip
+    """
     from crawler.brand import resolve_brand
     from matchers import Matcher
 
