@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -324,6 +325,7 @@ def measure_images() -> None:
                     m = refs.match(h, 1.0)
                     val.append(m.distance if m else 1.0)
                     false_matches += refs.match(h) is not None
+    shutil.rmtree(folder, ignore_errors=True)
     v = np.array(val)
     print(
         f"validation look-alikes ({len(v)}): min {v.min():.3f}  p1 {np.percentile(v, 1):.3f}  "
