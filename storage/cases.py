@@ -59,6 +59,10 @@ COUNTER_NOTICE_DAYS = 15
 #: Weibo "some days". These are our reading of those figures, not platform rules.
 ANSWER_EXPECTED_DAYS = {"taobao": 7, "tmall": 7, "jd": 14, "weibo": 10}
 
+#: A photo shown by this many taken-down shops is generic (the brand's own, copied by many): it links
+#: a new listing to a taken-down one only when the seller is the same too.
+GENERIC_PHOTO_SHOPS = 3
+
 #: Alibaba Good-Faith programme bounds, per reason code over 3 months.
 GOOD_FAITH_MIN_REMOVED = 0.90
 GOOD_FAITH_MAX_COUNTER = 0.05
@@ -457,7 +461,11 @@ def verify_after_crawl(
        ``(platform, seller_id)`` as a reported or removed listing, or with a photo whose phash is within
        ``radius`` bits of one of theirs (any platform), becomes ``relisted`` with ``relisted_from`` set
        and a :class:`ReviewDecision` by ``markwatch`` whose note names the earlier listing and why.
-       Photos must be stored (``ListingImage``) before this is called for the photo check to see them.
+       ``relisted_from`` is, in order: the same shop's taken-down listing with the same photo; the
+       same shop's latest taken-down listing; another shop's taken-down listing with the same photo —
+       unless that photo is shown by :data:`GENERIC_PHOTO_SHOPS` or more taken-down shops (the brand's
+       own photo, copied by many), which ties nobody. Photos must be stored (``ListingImage``) before
+       this is called for the photo check to see them.
     """
     when = now or utcnow()
     result = VerifyResult()
@@ -553,7 +561,6 @@ def _find_relistings(
     if not new_listings:
         return
     # photos: new listings' hashes against the taken-down listings' hashes, each distinct hash once
-    photo_hits: dict[int, tuple[int, int]] = {}  # new id -> (earlier id, distance)
     down_by_hash: dict[str, list[int]] = defaultdict(list)
     new_by_hash: dict[str, list[int]] = defaultdict(list)
     for ids, target in ((list(down_ids), down_by_hash), (list(new_listings), new_by_hash)):
@@ -563,17 +570,34 @@ def _find_relistings(
                     ListingImage.listing_id.in_(chunk), ListingImage.phash.is_not(None)
                 )
             ):
-                if phash:
+                if phash and lid not in target[phash]:
                     target[phash].append(lid)
+
+    def shops(h: str) -> set[tuple[str, str | None]]:
+        return {(down_ids[i].platform, down_ids[i].seller_id) for i in down_by_hash[h]}
+
+    # A photo that several taken-down shops show (typically the brand's own official photo, which
+    # counterfeiters copy) does not tie a new shop to any one of them; the same seller still counts.
+    generic = {h for h in down_by_hash if len(shops(h)) >= GENERIC_PHOTO_SHOPS}
+    # per new listing: (distance, earlier id) of the closest photo from the same seller, and from anyone
+    same_shop_hit: dict[int, tuple[int, int]] = {}
+    any_hit: dict[int, tuple[int, int]] = {}
+
+    def record_hit(new_hash: str, old_hash: str, d: int) -> None:
+        for new_id in new_by_hash.get(new_hash, ()):
+            new = new_listings[new_id]
+            for old_id in down_by_hash[old_hash][:1000]:
+                old = down_ids[old_id]
+                if new.seller_id and (old.platform, old.seller_id) == (new.platform, new.seller_id):
+                    if new_id not in same_shop_hit or (d, old_id) < same_shop_hit[new_id]:
+                        same_shop_hit[new_id] = (d, old_id)
+                    break
+            if old_hash not in generic and (
+                new_id not in any_hit or (d, down_by_hash[old_hash][0]) < any_hit[new_id]
+            ):
+                any_hit[new_id] = (d, down_by_hash[old_hash][0])
+
     if down_by_hash and new_by_hash:
-
-        def record_hit(new_hash: str, old_hash: str, d: int) -> None:
-            old_id = down_by_hash[old_hash][0]
-            for new_id in new_by_hash.get(new_hash, ()):
-                best = photo_hits.get(new_id)
-                if best is None or d < best[1]:
-                    photo_hits[new_id] = (old_id, d)
-
         for h in new_by_hash:
             if h in down_by_hash:
                 record_hit(h, h, 0)
@@ -587,15 +611,21 @@ def _find_relistings(
     for lid, lst in sorted(new_listings.items()):
         why: list[str] = []
         earlier: Listing | None = None
-        if lst.seller_id and (lst.platform, lst.seller_id) in by_seller:
+        seller = f"same seller {lst.platform}:{lst.seller_id} ({lst.seller_name or 'no name'})"
+        if lid in same_shop_hit:  # the strongest sign: the same shop with the same photo
+            d, old_id = same_shop_hit[lid]
+            earlier = down_ids[old_id]
+            why = [seller, f"same photo as listing {old_id} (phash distance {d} bits)"]
+        elif lst.seller_id and (lst.platform, lst.seller_id) in by_seller:
             earlier = by_seller[(lst.platform, lst.seller_id)]
-            why.append(f"same seller {lst.platform}:{lst.seller_id} ({lst.seller_name or 'no name'})")
-        hit = photo_hits.get(lid)
-        if hit is not None:
-            old = down_ids[hit[0]]
-            if earlier is None:
-                earlier = old
-            why.append(f"same photo as listing {old.id} (phash distance {hit[1]} bits)")
+            why = [seller]
+            if lid in any_hit:
+                d, old_id = any_hit[lid]
+                why.append(f"same photo as listing {old_id} (phash distance {d} bits)")
+        elif lid in any_hit:
+            d, old_id = any_hit[lid]
+            earlier = down_ids[old_id]
+            why = [f"same photo as listing {old_id} (phash distance {d} bits), another shop"]
         if earlier is None:
             continue
         note = (

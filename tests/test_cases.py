@@ -199,7 +199,7 @@ def test_relisting_by_same_seller_and_same_photos(review_db: Engine) -> None:
         assert any("same seller" in w for w in by_id[new1].why) and any(
             "same photo" in w for w in by_id[new1].why
         )
-        assert by_id[new2].why == [f"same photo as listing {old} (phash distance 0 bits)"]
+        assert by_id[new2].why == [f"same photo as listing {old} (phash distance 0 bits), another shop"]
     with Session(review_db) as s:
         for lid in (new1, new2):
             lst = s.get(Listing, lid)
@@ -303,3 +303,22 @@ def test_migration_0002_down_and_up(review_db: Engine) -> None:
     assert current_revision(review_db) == head_revision()
     with Session(review_db) as s:  # the links survived the round trip (batch mode copies the table)
         assert s.scalar(select(func.count()).select_from(CaseListing).where(CaseListing.case_id == cid)) == 3
+
+
+def test_a_photo_many_taken_down_shops_show_ties_nobody(review_db: Engine) -> None:
+    official = "0f0f0f0f0f0f0f0f"  # e.g. the brand's own photo, copied by every counterfeiter
+    with Session(review_db) as s, s.begin():
+        bid = brand_row(s)
+        down = [record(f"d{i}", seller_id=f"shop{i}") for i in range(3)]
+        ids = ids_of(add_listings(s, bid, down, phashes={f"d{i}": [official] for i in range(3)}), down)
+        set_status(s, ids, "confirmed", actor="lin")
+        set_status(s, ids, "reported", actor="lin")
+        fresh = [record("n1", seller_id="stranger"), record("n2", seller_id="shop1")]
+        res = add_listings(s, bid, fresh, phashes={"n1": [official], "n2": [official]}, seen_at=T0 + DAY)
+        out = verify_after_crawl(s, bid, None, res)
+        n1, n2 = ids_of(res, fresh)
+        assert [(r.listing_id, r.relisted_from) for r in out.relisted] == [(n2, ids[1])]
+        assert out.relisted[0].why[0].startswith("same seller taobao:shop1")
+        assert "same photo" in out.relisted[0].why[1]
+        lst = s.get(Listing, n1)
+        assert lst is not None and lst.status == "new"
