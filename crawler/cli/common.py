@@ -74,3 +74,16 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+#: ``--max-pages`` of the commands that crawl.
+max_pages_option = click.option(
+    "--max-pages", default=3, show_default=True, type=click.IntRange(1, 100), help="Result pages per term."
+)
+#: ``--sandbox URL`` of the commands that crawl.
+sandbox_option = click.option(
+    "--sandbox",
+    "sandbox_url",
+    envvar="MARKWATCH_SANDBOX_URL",
+    metavar="URL",
+    help="Crawl the local sandbox at URL instead of the real platforms (env MARKWATCH_SANDBOX_URL).",
+)

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from crawler.brand import PLATFORMS
-from crawler.cli.common import AppContext, pass_app
+from crawler.cli.common import AppContext, max_pages_option, pass_app, sandbox_option
 from crawler.items import PageReport
 from crawler.runner import CrawlSummary, run_crawl
 
@@ -108,16 +108,8 @@ def crawl_with_progress(
     type=click.Choice(PLATFORMS),
     help="Platform to crawl (repeat for several; default: the brand's platforms).",
 )
-@click.option(
-    "--max-pages", default=3, show_default=True, type=click.IntRange(1, 100), help="Result pages per term."
-)
-@click.option(
-    "--sandbox",
-    "sandbox_url",
-    envvar="MARKWATCH_SANDBOX_URL",
-    metavar="URL",
-    help="Crawl the local sandbox at URL instead of the real platforms (env MARKWATCH_SANDBOX_URL).",
-)
+@max_pages_option
+@sandbox_option
 @click.option(
     "--photos-dir",
     default="markwatch-photos",

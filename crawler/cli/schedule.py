@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from crawler.brand import brand_files, load_brand, resolve_brand
-from crawler.cli.common import AppContext, CommandError, pass_app
+from crawler.cli.common import AppContext, CommandError, max_pages_option, pass_app, sandbox_option
 from crawler.schedule import Scheduler, next_fire
 from storage.models import utcnow
 
@@ -20,16 +20,8 @@ from storage.models import utcnow
 )
 @click.option("--once", is_flag=True, help="Start the crawls that are due, wait for them, and exit.")
 @click.option("--interval", default=30.0, show_default=True, help="Seconds between checks for due crawls.")
-@click.option(
-    "--max-pages", default=3, show_default=True, type=click.IntRange(1, 100), help="Result pages per term."
-)
-@click.option(
-    "--sandbox",
-    "sandbox_url",
-    envvar="MARKWATCH_SANDBOX_URL",
-    metavar="URL",
-    help="Crawl the local sandbox at URL instead of the real platforms.",
-)
+@max_pages_option
+@sandbox_option
 @click.option(
     "--state-dir",
     default=".markwatch",
