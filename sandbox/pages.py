@@ -1275,6 +1275,226 @@ def weibo_post_gone_page() -> str:
 """
 
 
+# --- weibo.com single status (the desktop page a post's URL https://weibo.com/<uid>/<bid> opens) ----
+
+_WB_STYLE = """<style type="text/css">
+body{margin:0;background:#d9e4ec;font:12px/1.5 "PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif;color:#333}
+a{color:#eb7350;text-decoration:none}
+.WB_global_nav{height:50px;background:#fff;border-top:2px solid #fa7d3c;box-shadow:0 0 1px rgba(0,0,0,.3)}
+.WB_global_nav .gn_logo{display:block;width:940px;margin:0 auto;font:bold 22px/48px sans-serif;color:#e6162d}
+.WB_frame_c{width:600px;margin:16px auto}
+.WB_cardwrap{background:#fff;border-radius:2px;box-shadow:0 0 2px rgba(0,0,0,.15);margin-bottom:10px}
+.WB_feed_detail{padding:20px 20px 4px;overflow:hidden}
+.WB_face{float:left;width:50px;height:50px;margin-right:10px}
+.WB_face img{width:50px;height:50px;border-radius:50%;background:#eee;font-size:0;color:transparent}
+.WB_detail{margin-left:60px}
+.WB_info a{font-size:14px;font-weight:bold;color:#333}
+.WB_from,.WB_from a{color:#808080;margin:3px 0 8px}
+.WB_text{font-size:14px;line-height:23px;word-wrap:break-word}
+.WB_media_a{list-style:none;margin:10px 0;padding:0;overflow:hidden}
+.WB_media_a li{float:left;margin:0 4px 4px 0}
+.WB_media_a li img{width:180px;height:180px;object-fit:cover;display:block}
+.WB_media_a_m1 li img{width:auto;height:auto;max-width:360px;max-height:360px}
+.WB_handle ul{list-style:none;margin:0;padding:0;display:flex;border-top:1px solid #f2f2f5}
+.WB_handle li{flex:1;text-align:center;line-height:38px}
+.WB_handle a{color:#808080}
+em{font-style:normal}
+.page_error{width:600px;margin:80px auto;background:#fff;padding:40px;text-align:center}
+.page_error .note em{font-size:16px;color:#333}
+.page_error .tips{color:#808080;margin-top:12px}
+.WB_footer{text-align:center;color:#808080;padding:30px 0}
+</style>"""
+
+
+def _weibo_now(epoch: int) -> Any:
+    import datetime as dt
+
+    from sandbox.catalogue import EPOCH_ZERO
+
+    return EPOCH_ZERO + dt.timedelta(days=epoch, hours=12)
+
+
+def _weibo_com_time(x: Listing, now_epoch: int) -> str:
+    """weibo.com's timestamp under a post: "今天 12:16", "7月7日 12:16", or "2019-7-7 12:16"."""
+    now = _weibo_now(now_epoch)
+    t = x.posted
+    if t.date() == now.date():
+        return f"今天 {t.hour:02d}:{t.minute:02d}"
+    if t.year == now.year:
+        return f"{t.month}月{t.day}日 {t.hour:02d}:{t.minute:02d}"
+    return f"{t.year}-{t.month}-{t.day} {t.hour:02d}:{t.minute:02d}"
+
+
+def weibo_status_page(x: Listing, epoch: int, seed: int) -> str:
+    """weibo.com/<uid>/<bid>: the single-status page, rendered as the browser shows it.
+
+    The shape of a saved weibo.com status page (2020): ``$CONFIG['oid']`` (the poster),
+    ``$CONFIG['onick']``, ``page_id`` 100505+uid, ``location`` ``page_100505_single_weibo``; the post in
+    ``#Pl_Official_WeiboDetail__59`` › ``div.WB_cardwrap[action-type=feed_list_item][mid][tbinfo=ouid=UID]``
+    › ``div.WB_feed_detail`` › ``div.WB_face`` (avatar) and ``div.WB_detail`` › ``div.WB_info a[usercard]``
+    (the user), ``div.WB_from a[node-type=feed_list_item_date][date][title]`` (time, then 来自 source),
+    ``div.WB_text[node-type=feed_list_content][nick-name]`` (the text), ``div.WB_media_wrap ul.WB_media_a
+    li.WB_pic img`` (``//wxN.sinaimg.cn/orj360/PID.jpg``); then ``div.WB_feed_handle`` (收藏, 转发 N,
+    评论 N, 赞 N). Weibo sends the post inside an ``FM.view({...html...})`` call its scripts insert; the
+    sandbox serves the inserted DOM (what a saved page and a browser capture hold) and inline styles,
+    so a capture needs no script or stylesheet host.
+    """
+    uid = x.seller.seller_id
+    text, nick = _escaped(x)
+    mid = x.item_id
+    pids = weibo_pids(x, seed)
+    t = x.posted
+    stamp_ms = int(t.timestamp() * 1000)
+    short = x.title if len(x.title) <= 20 else x.title[:20] + "..."
+    title = f"{esc(short)} 来自{nick} - 微博"
+    description = esc(x.title[:120])
+    pics = ""
+    if pids:
+        lis = "\n".join(
+            f'            <li class="WB_pic li_{j} S_bg1 S_line2 bigcursor" action-data="isPrivate=0&amp;relation=0&amp;pid={pid}&amp;uid={uid}&amp;mid={mid}&amp;pic_ids={",".join(pids)}" action-type="feed_list_media_img">\n'
+            f'                <img src="{images.weibo_pic(pid, "orj360")[6:]}" loading="0">\n'
+            "            </li>"
+            for j, pid in enumerate(pids, 1)
+        )
+        pics = f"""            <div class="WB_media_wrap clearfix" node-type="feed_list_media_prev">
+        <div class="media_box">
+            <ul class="WB_media_a WB_media_a_m{1 if len(pids) == 1 else 9} clearfix" action-data="isPrivate=0&amp;relation=0&amp;clear_picSrc={quote(images.weibo_pic(pids[0], "mw690")[6:], safe="")}">
+{lis}
+            </ul>
+        </div>
+    </div>"""
+    approve = (
+        '<a target="_blank" href="//verified.weibo.com/verify"><i title="微博官方认证" class="W_icon icon_approve_co"></i></a>'
+        if x.seller.verified
+        else ""
+    )
+    now = int(_weibo_now(epoch).timestamp())
+    return f"""<!DOCTYPE html>
+<html><head>
+<meta charset="utf-8">
+<meta content="{nick},新浪微博,微博,weibo" name="keywords">
+<meta content="{description}" name="description">
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<title>{title}</title>
+<!-- $CONFIG -->
+<script type="text/javascript">
+var $CONFIG = {{}};
+$CONFIG['islogin']='1';
+$CONFIG['oid']='{uid}';
+$CONFIG['page_id']='100505{uid}';
+$CONFIG['onick']='{nick}';
+$CONFIG['skin']='skin048';
+$CONFIG['uid']='{_h("viewer", seed) % 9000000000 + 1000000000}';
+$CONFIG['nick']='markwatch';
+$CONFIG['watermark']='u/{uid}';
+$CONFIG['domain']='100505';
+$CONFIG['lang']='zh-cn';
+$CONFIG['servertime']='{now}';
+$CONFIG['location']='page_100505_single_weibo';
+$CONFIG['pageid']='';
+$CONFIG['title_value']='{title}';
+$CONFIG['bigpipe']='true';
+$CONFIG['bpType']='page';
+</script>
+<!-- / $CONFIG -->
+{_WB_STYLE}
+</head>
+<body class="FRAME_page B_page S_page">
+  <div class="WB_miniblog">
+    <div class="WB_miniblog_fb">
+      <div id="pl_common_top"><div class="WB_global_nav WB_global_nav_v2" node-type="top_all"><a class="gn_logo" href="//weibo.com/">微博</a></div></div>
+      <div id="plc_main">
+        <div class="WB_frame_c" fixed-box="true">
+          <div id="Pl_Official_WeiboDetail__59" anchor="-50"><div class="WB_feed WB_feed_v3 WB_feed_v4 WB_feed_v3_one" node-type="feed_list">
+    <div style="position:relative;" node-type="feedconfig">
+        <div action-data="cur_visible=0" tbinfo="ouid={uid}" action-type="feed_list_item" node-type="root_child_comment_build" diss-data="" mid="{mid}" class="WB_cardwrap WB_feed_type S_bg2 WB_feed_like">
+        <div class="WB_feed_detail clearfix" node-type="feed_content">
+        <div class="WB_face W_fl">
+            <div class="face"><a target="_blank" class="W_face_radius" href="//weibo.com/u/{uid}" title="{nick}"><img usercard="id={uid}&amp;type=0&amp;refer_flag=" src="//tvax1.sinaimg.cn/crop.0.0.180.180.180/{int(uid) % 0xFFFFFFFF:08x}ly8g000000000000000000.jpg" width="50" height="50" alt="{nick}" class="W_face_radius"></a></div>
+        </div>
+        <div class="WB_detail">
+            <div class="WB_info">
+                <a href="//weibo.com/u/{uid}" target="_blank" class="W_f14 W_fb S_txt1" usercard="id={uid}&amp;type=0&amp;refer_flag=">{nick}</a>{approve}</div>
+            <div class="WB_from S_txt2">
+                <a name="{mid}" target="_blank" href="/{uid}/{x.bid}?from=page_100505{uid}_profile&amp;wvr=6&amp;mod=weibotime" title="{t:%Y-%m-%d %H:%M}" date="{stamp_ms}" class="S_txt2" node-type="feed_list_item_date">{_weibo_com_time(x, epoch)}</a> 来自 <a class="S_txt2" action-type="app_source" target="_blank" href="https://app.weibo.com/" rel="nofollow">{esc(x.source)}</a>
+            </div>
+            <div class="WB_text W_f14" node-type="feed_list_content" nick-name="{nick}">
+                {text}
+            </div>
+{pics}
+        </div>
+        </div>
+    <div class="WB_feed_handle" node-type="feed_list_options">
+        <div class="WB_handle">
+            <ul class="WB_row_line WB_row_r4 clearfix S_line2">
+                <li><a class="S_txt2" href="javascript:void(0);" action-type="fl_favorite"><span class="pos"><span class="line S_line1" node-type="favorite_btn_text"><em>收藏</em></span></span></a></li>
+                <li><a action-data="allowForward=1&amp;url=https://weibo.com/{uid}/{x.bid}&amp;mid={mid}&amp;name={nick}&amp;uid={uid}" action-type="fl_forward" href="javascript:void(0);" class="S_txt2"><span class="pos"><span class="line S_line1" node-type="forward_btn_text"><em>转发</em> <em>{x.reposts}</em></span></span></a></li>
+                <li class="curr"><a href="javascript:void(0);" class="S_txt2" action-type="fl_comment" action-data="ouid={uid}&amp;location=&amp;comment_type=0"><span class="pos"><span class="line S_line1" node-type="comment_btn_text"><em>评论</em> <em>{x.comments}</em></span></span></a></li>
+                <li><a href="javascript:void(0);" class="S_txt2" action-type="fl_like" action-data="version=mini&amp;qid=heart&amp;mid={mid}&amp;loc=profile" title="赞"><span class="pos"><span class="line S_line1"><span node-type="like_status"><em>赞</em> <em>{x.likes}</em></span></span></span></a></li>
+            </ul>
+        </div>
+    </div>
+        </div>
+    </div>
+</div></div>
+        </div>
+      </div>
+      <div id="plc_bot"><div class="WB_footer S_bg2">Copyright © 2009-2026 WEIBO 北京微梦创科网络技术有限公司</div></div>
+    </div>
+  </div>
+</body></html>
+"""
+
+
+#: weibo.com's "sorry" pages (``body.B_weibo404``, ``div.page_error``): a deleted status, and the
+#: not-found page an unknown status URL is redirected to (``/sorry?pagenotfound``). *(Texts inferred.)*
+WEIBO_SORRY = {
+    "deleted": ("抱歉，此微博已被作者删除。", '<a href="//help.weibo.com/faq/q/2056">查看帮助</a>'),
+    "notfound": ("抱歉，你访问的页面地址有误，或者该页面不存在", "请检查输入的网址是否正确"),
+}
+
+
+def weibo_sorry_page(kind: str) -> str:
+    """weibo.com's error page in the shape of its saved "sorry" pages (``$CONFIG['bpType']='sorry'``)."""
+    note, tips = WEIBO_SORRY[kind]
+    return f"""<!DOCTYPE html>
+<html>
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<title>404错误</title>
+<script type="text/javascript">
+var $CONFIG = {{}};
+$CONFIG['islogin']='1';
+$CONFIG['location']='';
+$CONFIG['pageid']='';
+$CONFIG['title_value']='微博-随时随地发现新鲜事';
+$CONFIG['bigpipe']='true';
+$CONFIG['bpType']='sorry';
+</script>
+{_WB_STYLE}
+</head>
+<body class="B_weibo404">
+<div class="WB_miniblog">
+<div class="WB_miniblog_fb">
+<div class="W_main">
+<div class="W_error_bg">
+<div class="page_error">
+    <div class="note"><span class="W_icon icon_rederrorB"></span><em class="S_link1">{note}</em></div>
+    <div class="tips S_txt2">{tips}</div>
+    <dl class="detail">
+        <dd><a href="/">返回首页</a></dd>
+    </dl>
+</div>
+</div>
+</div>
+<div id="plc_bot"><div class="WB_footer S_bg2">Copyright © 2009-2026 WEIBO 北京微梦创科网络技术有限公司</div></div>
+</div>
+</div>
+</body>
+</html>
+"""
+
+
 def jd_ware(x: Listing, kw: str, epoch: int, seed: int) -> dict[str, Any]:
     """One ``data.wareList[]`` entry of ``pc_search_searchWare`` (platforms.md §3.2)."""
     path = x.cache.get("jdpath")

@@ -81,6 +81,7 @@ ROUTES: dict[str, Route] = {
             "weibo-mobile-search", "weibo", "api", _modes("login", "visitor", "accessdeny", "empty", "layout")
         ),
         Route("weibo-post", "weibo", "item", _modes("login", "visitor", "accessdeny")),
+        Route("weibo-status", "weibo", "item", _modes("login", "visitor", "accessdeny")),
     )
 }
 

@@ -132,6 +132,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._pages: OrderedDict[tuple[Any, ...], Reply] = OrderedDict()
         self._live: dict[tuple[str, str, str, int], list[Listing]] = {}
+        self._bids: dict[str, Listing] = {}
         self._studio: images.PhotoStudio | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -353,6 +354,8 @@ class Sandbox:
             hit = ("jd-item", self._jd_item)
         if hit is None and host == "m.weibo.cn" and re.fullmatch(r"/detail/\w+", path):
             hit = ("weibo-post", self._weibo_post)
+        if hit is None and host in WEIBO_COM and WEIBO_STATUS.fullmatch(path):
+            hit = ("weibo-status", self._weibo_status)
         if hit is None:
             return None
         return ROUTES[hit[0]], hit[1]
@@ -483,6 +486,8 @@ class Sandbox:
             return Reply.text(_VISITOR)
         if host in ("passport.weibo.com", "passport.weibo.cn"):
             return Reply.text(_LOGIN_WEIBO)
+        if host in WEIBO_COM and path == "/sorry" and "pagenotfound" in query:
+            return Reply.text(pages.weibo_sorry_page("notfound"))
         if host in ("item.taobao.com", "detail.tmall.com") and path == "/auction/noitem.htm":
             return Reply.text(pages.taobao_noitem_page(query.get("itemid", ""), host), GBK)
         return None
@@ -571,6 +576,7 @@ class Sandbox:
                 "weibo-search": "/s.weibo.com/weibo?q=KW&page=N[&timescope=custom:YYYY-MM-DD-H:YYYY-MM-DD-H]",
                 "weibo-mobile-search": "/m.weibo.cn/api/container/getIndex?containerid=100103type%3D1%26q%3DKW&page_type=searchall&page=N",
                 "weibo-post": "/m.weibo.cn/detail/MID (or BID)",
+                "weibo-status": "/weibo.com/UID/BID (or MID)",
                 "images": "/g-search1.alicdn.com/…, /img.alicdn.com/…, /gd1.alicdn.com/…, /img1x.360buyimg.com/nN/jfs/…, /wxN.sinaimg.cn/SIZE/PID.jpg",
             },
             "admin": {
@@ -906,14 +912,35 @@ class Sandbox:
 
         return self._cached(key, make)
 
-    async def _weibo_post(self, ctx: Ctx) -> Reply:
-        ref = ctx.path.rsplit("/", 1)[-1]
+    def _weibo_by_ref(self, ref: str) -> Listing | None:
+        """The Weibo post with this mid or bid (the catalogue's posts at any epoch)."""
         x = self.catalogue.get("weibo", ref)
-        if x is None:
-            x = next((p for p in self.catalogue.by_platform("weibo") if p.bid == ref), None)
+        if x is not None:
+            return x
+        posts = self.catalogue.by_platform("weibo")
+        with self._lock:
+            if len(self._bids) != len(posts):
+                self._bids = {p.bid: p for p in posts}
+            return self._bids.get(ref)
+
+    async def _weibo_post(self, ctx: Ctx) -> Reply:
+        x = self._weibo_by_ref(ctx.path.rsplit("/", 1)[-1])
         if x is None or not x.live(self.epoch):
             return Reply.text(pages.weibo_post_gone_page())
         return Reply.text(pages.weibo_detail_page(x, self.epoch, self.seed))
+
+    async def _weibo_status(self, ctx: Ctx) -> Reply:
+        """weibo.com/<uid>/<bid or mid>: the single-status page; a deleted post → the "deleted" sorry
+        page; a post that does not exist (or not yet, or not by that uid) → 302 to /sorry?pagenotfound."""
+        m = WEIBO_STATUS.fullmatch(ctx.path)
+        assert m is not None
+        uid, ref = m.groups()
+        x = self._weibo_by_ref(ref)
+        if x is None or x.seller.seller_id != uid or x.status(self.epoch) == "pending":
+            return self._redirect(ctx, "weibo.com/sorry?pagenotfound&")
+        if not x.live(self.epoch):
+            return Reply.text(pages.weibo_sorry_page("deleted"))
+        return Reply.text(pages.weibo_status_page(x, self.epoch, self.seed))
 
     async def _weibo_mobile(self, ctx: Ctx) -> Reply:
         containerid = ctx.query.get("containerid", "")
@@ -962,6 +989,10 @@ class Ctx:
     def origin(self) -> str:
         return str(self.request.url.origin())
 
+
+#: weibo.com's hosts and its single-status path ``/<uid>/<bid or mid>``.
+WEIBO_COM = ("weibo.com", "www.weibo.com")
+WEIBO_STATUS = re.compile(r"/(\d+)/([0-9A-Za-z]+)/?")
 
 #: Weibo's province codes (dataabc ``utils/region.py``) for the provinces sellers are in.
 WEIBO_PROVINCES = {11: "北京", 31: "上海", 32: "江苏", 33: "浙江", 35: "福建", 44: "广东", 51: "四川"}

@@ -709,6 +709,10 @@ def _route_urls(sb: Sandbox) -> dict[str, tuple[str, dict[str, str]]]:
             {},
         ),
         "weibo-post": (f"/m.weibo.cn/detail/{live('weibo')}", {}),
+        "weibo-status": (
+            "/" + next(x.url for x in sb.catalogue.by_platform("weibo") if x.live(sb.epoch))[8:],
+            {},
+        ),
     }
 
 
