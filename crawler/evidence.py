@@ -72,8 +72,10 @@ GONE_TEXTS = (
     "item not found",
     "this item is no longer available",
 )
-#: Paths platforms redirect a removed item to.
-GONE_URL = re.compile(r"(noitem|item[-_]?not[-_]?found|/error(\.htm|/|$)|[?&]err=)", re.I)
+#: Paths platforms redirect a removed item to (weibo.com sends an unknown status to ``/sorry?pagenotfound``).
+GONE_URL = re.compile(
+    r"(noitem|item[-_]?not[-_]?found|/error(\.htm|/|$)|[?&]err=|/sorry\?pagenotfound)", re.I
+)
 
 
 #: Where platforms send a robot instead of the item: login walls, sliders, visitor checks.
@@ -89,6 +91,7 @@ REFUSED_TEXTS = (
     "请按住滑块",
     "验证一下，购物无忧",
     "访问受限",
+    "因安全检测暂时受限",  # Weibo's 访问受限 page says it only in its title
     "密码登录",
 )  # not 请登录: Taobao's own top bar says 亲，请登录 on every page
 

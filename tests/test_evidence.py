@@ -16,7 +16,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crawler.cli import cli
-from crawler.evidence import CHROMIUM, Capturer, CaptureTarget, gone_reason, real_url, rewrite_origin
+from crawler.evidence import (
+    CHROMIUM,
+    Capturer,
+    CaptureTarget,
+    gone_reason,
+    real_url,
+    refusal,
+    rewrite_origin,
+)
 from storage.exports import sha256_file, verify_tree
 from storage.models import Evidence, Listing
 from storage.review import set_status
@@ -138,11 +146,26 @@ def test_rewrite_origin_round_trip() -> None:
         (200, "https://item.jd.com/4.html", "该商品已下柜，欢迎挑选其他商品！", None, True),
         (200, "https://detail.tmall.com/item.htm?id=3", "此商品已下架", None, True),
         (200, "https://weibo.com/1/abc", "抱歉，此微博已被作者删除。", None, True),
+        (
+            200,
+            "https://weibo.com/sorry?pagenotfound&",
+            "抱歉，你访问的页面地址有误",
+            "https://weibo.com/1/abc",
+            True,
+        ),
+        (200, "https://weibo.com/1/abc", "VELORIA 小皮鞋 加微信 v123 转发 评论 赞", None, False),
         (200, "https://item.taobao.com/item.htm?id=1", "宝贝详情 正品保证 不存在假货", None, False),
     ],
 )
 def test_gone_reason(status: int, final: str, text: str, asked: str | None, gone: bool) -> None:
     assert (gone_reason(status, final, text, requested_url=asked) is not None) is gone
+
+
+def test_weibo_access_denied_page_is_a_refusal() -> None:
+    # the 访问受限 of Weibo's page is only in its <title>; the body says this
+    text = "您好： 当前访问因安全检测暂时受限，输入验证码后即可继续访问。 请输入上面验证码："
+    assert refusal("https://weibo.com/1/abc", text) is not None
+    assert refusal("https://weibo.com/1/abc", "VELORIA 小皮鞋 加微信") is None
 
 
 def test_verify_tree_on_a_folder_without_manifest(tmp_path: Path) -> None:

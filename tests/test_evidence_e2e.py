@@ -83,7 +83,7 @@ def test_sandbox_crawl_confirm_capture_export_and_relisting(tmp_path: Path) -> N
             and r["born"] == 1
         )
         _, original_id = pair
-        # evidence in real Chromium from the sandbox's item pages (a few per platform keeps it quick)
+        # evidence in real Chromium from the sandbox's item and post pages (a few per platform keeps it quick)
         with Session(engine) as s:
             by_platform: dict[str, list[int]] = {}
             for lid in confirm:
@@ -95,6 +95,7 @@ def test_sandbox_crawl_confirm_capture_export_and_relisting(tmp_path: Path) -> N
             *[i for i in by_platform["taobao"] if i != original_id][:2],
             *by_platform.get("tmall", [])[:1],
             *by_platform["jd"][:2],
+            *by_platform["weibo"][:2],  # weibo.com/<uid>/<bid> status pages
         ]
         out = _cli(
             db, "evidence", "capture", *map(str, picks), "--sandbox", sb.url, "--out", str(tmp_path / "ev")
@@ -132,12 +133,11 @@ def test_sandbox_crawl_confirm_capture_export_and_relisting(tmp_path: Path) -> N
                 assert {r["right"] for r in rows} == {c["right"]}  # one registered right per complaint
                 assert len((pkg / c["directory"] / "urls.txt").read_text().splitlines()) == c["links"]
             assert verify_tree(pkg).ok
-            if platform != "weibo":
-                shots = list(pkg.glob("complaints/*/evidence/*/screenshot.png"))
-                assert shots, f"no evidence in the {platform} package"
-                shots[0].write_bytes(shots[0].read_bytes()[:-10])
-                report = verify_tree(pkg)
-                assert report.changed == [shots[0].relative_to(pkg).as_posix()]
+            shots = list(pkg.glob("complaints/*/evidence/*/screenshot.png"))
+            assert shots, f"no evidence in the {platform} package"
+            shots[0].write_bytes(shots[0].read_bytes()[:-10])
+            report = verify_tree(pkg)
+            assert report.changed == [shots[0].relative_to(pkg).as_posix()]
         # file the taobao complaint holding the original; the platform removes it
         with Session(engine) as s:
             case_id = s.scalars(
