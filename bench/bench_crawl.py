@@ -14,15 +14,18 @@ What it does, each piece in its own process so that none shares another's CPU ac
 4. the crawl with the full pipeline (validate, dedupe, photos through Scrapy's FilesPipeline, score
    with the matchers, store into a fresh SQLite file) and the same crawl with pipelines off
    (``MARKWATCH_PIPELINES=False``), each in a fresh crawler subprocess (Twisted's reactor cannot
-   restart), all four platforms in one ``CrawlerProcess`` as ``markwatch crawl`` runs them.
+   restart), all four platforms in one ``CrawlerProcess`` as ``markwatch crawl`` runs them;
+5. the same crawl with every pipeline but photos (``MARKWATCH_PHOTOS_DIR`` empty: text scoring and
+   storage only), to show how much of the gap the photos make (``--no-split`` skips it).
 
 For each crawl it prints wall time, pages/s (search and item pages; photos are counted apart),
 listings/s, the crawler's CPU seconds and peak RSS (``ru_maxrss`` of the crawler process), and the
-sandbox's CPU seconds. Then the ratio full / pipelines-off (target >= 0.7), peak RSS against 400 MB,
-and both beside the ``scrapy bench`` ceiling. ``--profile`` adds a full crawl under cProfile after
-the measured ones and prints where its time goes (pipeline by pipeline, then the hottest
-functions). The machine's load (``uptime``) is printed before and after: the figures depend on what
-else the shared machine is doing.
+sandbox's CPU seconds, with RSS sampled once a second beside the number of items inside the
+pipelines (a backlog of items waiting for their photos shows up there). Then the ratio
+full / pipelines-off (target >= 0.7), peak RSS against 400 MB, and both beside the ``scrapy bench``
+ceiling. ``--profile`` adds a full crawl under cProfile after the measured ones and prints where its
+time goes (pipeline by pipeline, then the hottest functions). The machine's load (``uptime``) is
+printed before and after: the figures depend on what else the shared machine is doing.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
     brand = resolve_brand(cfg["brand"])
     db = cfg["db"]
     run_id = start_run(db, brand, origin=cfg["sandbox"], platforms=cfg["platforms"])
-    extra: dict[str, Any] = {"LOGSTATS_INTERVAL": 0}
+    extra: dict[str, Any] = {"LOGSTATS_INTERVAL": 0, **cfg.get("settings", {})}
     if not cfg["pipelines"]:
         extra["MARKWATCH_PIPELINES"] = False
     settings = crawl_settings(
@@ -81,7 +84,7 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
         save_dir=cfg["save"],
         extra=extra,
     )
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     unique: set[tuple[str, str]] = set()
 
     def on_item(item: Any) -> None:
@@ -94,6 +97,27 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
         crawler.signals.connect(on_item, signal=signals.item_scraped, weak=False)
         crawlers.append((platform, crawler))
         process.crawl(crawler, brand=cfg["brand"], terms=cfg["terms"], max_pages=cfg["max_pages"])
+
+    # RSS and backlog once a second: does memory follow the items waiting in the pipelines?
+    import psutil
+    from twisted.internet import reactor, task
+
+    me = psutil.Process()
+    samples: list[tuple[float, float, int, int]] = []  # (t, RSS MB, items in pipelines, responses)
+
+    def sample() -> None:
+        items = responses = 0
+        for _platform, crawler in crawlers:
+            engine = crawler.engine
+            slot = getattr(getattr(engine, "scraper", None), "slot", None)
+            if slot is not None:
+                items += slot.itemproc_size
+                responses += len(slot.active) + len(slot.queue)
+        samples.append((time.perf_counter() - t0, me.memory_info().rss / 2**20, items, responses))
+
+    ticker = task.LoopingCall(sample)
+    reactor.callWhenRunning(ticker.start, 1.0)
+    rss_before = me.memory_info().rss / 2**20
 
     profiler = None
     if cfg.get("profile"):
@@ -109,6 +133,7 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
         profiler.disable()
     wall = time.perf_counter() - t0
     cpu1 = os.times()
+    peak = max(samples, key=lambda x: x[1], default=(0.0, 0.0, 0, 0))
 
     totals: dict[str, int] = {}
     keys = (
@@ -141,6 +166,9 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
         "cpu": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "unique_listings": len(unique),
+        "rss_before_mb": rss_before,
+        "rss_peak_sample": peak,
+        "max_items_in_pipelines": max((x[2] for x in samples), default=0),
         "outcomes": outcomes,
         **totals,
     }
@@ -254,6 +282,13 @@ def show(label: str, r: dict[str, Any]) -> None:
         f"{r['file_count']:6d} photos  crawler CPU {r['cpu']:6.1f} s ({pages_cpu:6.1f} pages/CPU-s)  "
         f"sandbox CPU {r['server_cpu']:6.1f} s  peak RSS {r['maxrss_mb']:6.1f} MB"
     )
+    t, rss, items, responses = r["rss_peak_sample"]
+    print(
+        f"{'':<15} RSS {r['rss_before_mb']:.0f} MB when the crawl starts (before the spiders open and "
+        f"load the matcher); highest sample {rss:.0f} MB "
+        f"at {t:.0f} s with {items} items in the pipelines and {responses} responses being scraped "
+        f"(most items in the pipelines at once: {r['max_items_in_pipelines']})"
+    )
 
 
 #: Where a full crawl's time can go: (label, file path suffix, function name) for the breakdown.
@@ -325,7 +360,19 @@ def main() -> None:
         default=Path(tempfile.gettempdir()) / "markwatch-bench-images",
         help="the sandbox's JPEG cache, kept between runs",
     )
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting for every crawl, to try a fix (e.g. --set CONCURRENT_ITEMS=16)",
+    )
     ap.add_argument("--no-warmup", action="store_true", help="skip the uncounted warm-up crawl")
+    ap.add_argument(
+        "--no-split",
+        action="store_true",
+        help="skip the extra crawl with every pipeline but photos (MARKWATCH_PHOTOS_DIR empty)",
+    )
     ap.add_argument(
         "--profile", action="store_true", help="add a full crawl under cProfile and print where time goes"
     )
@@ -336,6 +383,9 @@ def main() -> None:
         return
 
     platforms = list(args.platform or PLATFORMS)
+    overrides = dict(item.split("=", 1) for item in args.set)
+    if overrides:
+        print(f"settings tried: {overrides}")
     profile = Path(tempfile.gettempdir()) / "markwatch-bench-crawl.prof"
     print(f"machine: {os.cpu_count()} CPUs; load before: {uptime()}")
     with tempfile.TemporaryDirectory(prefix="markwatch-bench-") as tmpdir:
@@ -356,6 +406,8 @@ def main() -> None:
         try:
             plan = [("warm-up (off)", False)] if not args.no_warmup else []
             plan += [("full pipeline", True), ("pipelines off", False)]
+            if not args.no_split:  # where the gap is: the same pipelines without photo downloads
+                plan.append(("no photos", True))
             if args.profile:  # after the measured crawls: cProfile's overhead must not touch their figures
                 plan.append(("full, profiled", True))
             for label, pipelines in plan:
@@ -371,7 +423,8 @@ def main() -> None:
                     "sandbox": url,
                     "db": db,
                     "pipelines": pipelines,
-                    "photos": str(tmp / f"{slug}-photos"),
+                    "settings": overrides,
+                    "photos": None if label == "no photos" else str(tmp / f"{slug}-photos"),
                     "save": str(tmp / f"{slug}-pages"),
                     "profile": str(profile) if label == "full, profiled" else None,
                 }
@@ -397,6 +450,15 @@ def main() -> None:
             f"pages per crawler CPU-s {f_cpu / o_cpu:.2f} "
             f"[target >= {RATIO_TARGET}: {'OK' if ratio >= RATIO_TARGET else 'MISSED'}]"
         )
+        if "no photos" in results:
+            nophoto = results["no photos"]
+            n_listings = rates(nophoto)[1]
+            print(
+                f"without photos (validate, dedupe, text scoring, store): {n_listings:.0f} listings/s = "
+                f"{n_listings / o_listings:.2f} of pipelines off; peak RSS {nophoto['maxrss_mb']:.0f} MB: "
+                f"the photos (download, hash, match) take the full pipeline from {n_listings:.0f} to "
+                f"{f_listings:.0f} listings/s"
+            )
         print(
             f"peak RSS full pipeline {full['maxrss_mb']:.0f} MB, pipelines off {off['maxrss_mb']:.0f} MB "
             f"[target < {RSS_TARGET_MB:.0f} MB: {'OK' if full['maxrss_mb'] < RSS_TARGET_MB else 'MISSED'}]"
