@@ -204,7 +204,7 @@ def run_crawl(
         save_dir=save_dir,
         extra=extra_settings,
     )
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     from spiders.base import page_reported
 
     for n, platform in enumerate(platforms):
