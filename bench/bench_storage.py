@@ -15,13 +15,15 @@ import argparse
 import random
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from storage.db import downgrade, ready_engine
+from storage.db import ready_engine
 from storage.ingest import content_hash, ingest_batch
 from storage.models import Listing, Observation, utcnow
 
@@ -67,67 +69,65 @@ def per_row(url: str, recs: list[dict[str, Any]]) -> float:
     """The naive way: one SELECT and one ORM object per record."""
     engine = ready_engine(url)
     start = time.perf_counter()
-    with Session(engine) as s, s.begin():
-        for rec in recs:
-            now = utcnow()
-            chash = content_hash(rec)
-            row = s.scalar(
-                select(Listing).where(Listing.platform == rec["platform"], Listing.item_id == rec["item_id"])
-            )
-            if row is None:
-                row = Listing(
-                    platform=rec["platform"],
-                    item_id=rec["item_id"],
-                    url=rec["url"],
-                    title=rec["title"],
-                    price=rec["price"],
-                    currency=rec["currency"],
-                    seller_id=rec["seller_id"],
-                    seller_name=rec["seller_name"],
-                    content_hash=chash,
-                    first_seen=now,
-                    last_seen=now,
-                    extra={"sales": rec["sales"], "location": rec["location"]},
-                )
-                s.add(row)
-                s.flush()
-                s.add(
-                    Observation(listing_id=row.id, title=rec["title"], price=rec["price"], content_hash=chash)
-                )
-            elif row.content_hash != chash:
-                row.price = rec["price"]
-                row.content_hash = chash
-                row.last_seen = now
-                s.add(
-                    Observation(listing_id=row.id, title=rec["title"], price=rec["price"], content_hash=chash)
-                )
-            else:
-                row.last_seen = now
+    for i in range(0, len(recs), BATCH):  # one transaction per batch, as the bulk path does
+        with Session(engine) as s, s.begin():
+            per_row_batch(s, recs[i : i + BATCH])
     elapsed = time.perf_counter() - start
     engine.dispose()
     return len(recs) / elapsed
 
 
+def per_row_batch(s: Session, recs: list[dict[str, Any]]) -> None:
+    for rec in recs:
+        now = utcnow()
+        chash = content_hash(rec)
+        row = s.scalar(
+            select(Listing).where(Listing.platform == rec["platform"], Listing.item_id == rec["item_id"])
+        )
+        if row is None:
+            row = Listing(
+                platform=rec["platform"],
+                item_id=rec["item_id"],
+                url=rec["url"],
+                title=rec["title"],
+                price=rec["price"],
+                currency=rec["currency"],
+                seller_id=rec["seller_id"],
+                seller_name=rec["seller_name"],
+                content_hash=chash,
+                first_seen=now,
+                last_seen=now,
+                extra={"sales": rec["sales"], "location": rec["location"]},
+            )
+            s.add(row)
+            s.flush()
+            s.add(Observation(listing_id=row.id, title=rec["title"], price=rec["price"], content_hash=chash))
+        elif row.content_hash != chash:
+            row.price = rec["price"]
+            row.content_hash = chash
+            row.last_seen = now
+            s.add(Observation(listing_id=row.id, title=rec["title"], price=rec["price"], content_hash=chash))
+        else:
+            row.last_seen = now
+
+
 def run(name: str, make_url: Any, rows: int, baseline_rows: int) -> None:
+    print(f"{name}: {rows:,} rows per pass (baseline on {baseline_rows:,})", flush=True)
     first, same, changed = records(rows), records(rows), records(rows, changed=0.10)
     url = make_url("bulk")
     r_new = bulk(url, first)
+    print(f"  new          bulk {r_new:>9,.0f} rows/s", flush=True)
     r_same = bulk(url, same)
+    print(f"  unchanged    bulk {r_same:>9,.0f} rows/s   (vs first pass {r_same / r_new:4.2f}x)", flush=True)
     r_changed = bulk(url, changed)
-    downgrade(ready_engine(url))
+    print(f"  10% changed  bulk {r_changed:>9,.0f} rows/s", flush=True)
     burl = make_url("baseline")
     b_new = per_row(burl, records(baseline_rows))
     b_changed = per_row(burl, records(baseline_rows, changed=0.10))
-    downgrade(ready_engine(burl))
-    print(f"{name}: {rows:,} rows per pass (baseline on {baseline_rows:,})")
+    print(f"  per-row baseline: new {b_new:,.0f} rows/s, 10% changed {b_changed:,.0f} rows/s", flush=True)
     print(
-        f"  new        bulk {r_new:>9,.0f} rows/s   per-row {b_new:>8,.0f} rows/s   "
-        f"ratio {r_new / b_new:5.1f}x"
-    )
-    print(f"  unchanged  bulk {r_same:>9,.0f} rows/s   (vs first pass {r_same / r_new:4.2f}x)")
-    print(
-        f"  10% changed bulk {r_changed:>8,.0f} rows/s   per-row {b_changed:>8,.0f} rows/s   "
-        f"ratio {r_changed / b_changed:5.1f}x"
+        f"  ratio bulk/per-row: new {r_new / b_new:.1f}x, 10% changed {r_changed / b_changed:.1f}x",
+        flush=True,
     )
 
 
@@ -142,7 +142,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", lambda tag: f"sqlite:///{Path(tmp) / (tag + '.db')}", args.rows, args.baseline_rows)
     if args.postgres:
-        run("PostgreSQL", lambda tag: args.postgres, args.rows, args.baseline_rows)
+        schemas: list[str] = []
+
+        def pg_url(tag: str) -> str:  # a fresh schema per database, dropped at the end
+            schema = f"mw_bench_{tag}_{uuid.uuid4().hex[:8]}"
+            base = make_url(args.postgres).set(drivername="postgresql+psycopg")
+            admin = create_engine(base)
+            with admin.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+            admin.dispose()
+            schemas.append(schema)
+            return base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+
+        try:
+            run("PostgreSQL", pg_url, args.rows, args.baseline_rows)
+        finally:
+            admin = create_engine(make_url(args.postgres).set(drivername="postgresql+psycopg"))
+            with admin.begin() as conn:
+                for schema in schemas:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
 
 
 if __name__ == "__main__":

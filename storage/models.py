@@ -166,7 +166,9 @@ class Listing(Base):
     content_hash: Mapped[str] = mapped_column(String(40))  # of title, price, currency, seller: detects change
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    last_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
+    )
     live: Mapped[bool] = mapped_column(default=True)  # False once the platform shows it removed
     gone_at: Mapped[dt.datetime | None]
     status: Mapped[str] = mapped_column(String(20), default=ListingStatus.new.value)
@@ -175,7 +177,9 @@ class Listing(Base):
     score: Mapped[float | None] = mapped_column(index=True)
     suspect: Mapped[bool] = mapped_column(default=False)
     mark_key: Mapped[str | None] = mapped_column(String(100))
-    relisted_from: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="SET NULL"))
+    relisted_from: Mapped[int | None] = mapped_column(
+        ForeignKey("listings.id", ondelete="SET NULL"), index=True
+    )
     extra: Mapped[dict[str, Any]] = mapped_column(
         default=dict
     )  # sales, location, shop url, counts, posted at
@@ -199,7 +203,7 @@ class Observation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True)
     seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     title: Mapped[str] = mapped_column(Text, default="")
     price: Mapped[float | None]
@@ -236,7 +240,7 @@ class MatchResult(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
-    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True)
     scored_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     score: Mapped[float]
     suspect: Mapped[bool]

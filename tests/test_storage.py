@@ -120,3 +120,13 @@ def test_brand_sync_updates_marks(engine: Engine) -> None:
         marks = s.scalars(select(Mark).where(Mark.brand_id == bid)).all()
         assert sorted(m.key for m in marks) == ["veloria-logo", "veloria-word"]
         assert all(m.chinese for m in marks)
+
+
+def test_models_and_migrations_agree(engine: Engine) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.models import metadata
+
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
