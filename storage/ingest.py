@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Table, insert, select, text, tuple_, update
@@ -38,7 +39,7 @@ EXTRA_KEYS = (
     "source",
 )
 REQUIRED = ("platform", "item_id", "url")
-CHUNK = 500  # keys per SELECT … IN (…): well under SQLite's bound-parameter limit
+CHUNK = 2000  # keys per SELECT … IN (…): under SQLite's bound-parameter limit (32,766 since 3.32)
 ANALYZE_AFTER = 5000  # new rows after which PostgreSQL's statistics are refreshed
 LISTINGS = cast(Table, Listing.__table__)
 OBSERVATIONS = cast(Table, Observation.__table__)
@@ -189,11 +190,16 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             default = column.default
             defaults[column.name] = default.arg(None) if default.is_callable else default.arg  # type: ignore[attr-defined]
     names += list(defaults)
-    converters = [_converter(_kind(table.c[name].type)) for name in names]
+    converters = [(i, f) for i, name in enumerate(names) if (f := _converter(_kind(table.c[name].type)))]
     rows = [{**defaults, **row} for row in rows] if defaults else rows
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-    plan = list(zip(names, converters, strict=True))
-    params = [tuple(row[n] if f is None else f(row[n]) for n, f in plan) for row in rows]
+    pick = itemgetter(*names)
+    params = []
+    for row in rows:
+        values = list(pick(row))
+        for i, convert in converters:
+            values[i] = convert(values[i])
+        params.append(tuple(values))
     session.connection().exec_driver_sql(sql, params)
 
 
