@@ -496,24 +496,9 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
 
 def _reference_hashes(paths: Sequence[Path]) -> list[str]:
     """phash hex of the brand's own images, so copying them does not link unrelated shops."""
-    try:
-        from matchers.images import hash_image
-    except ImportError:  # the matching room has not landed: link by every photo
-        return []
-    import gc
-    import warnings
+    from matchers.images import hash_image
 
-    out = []
-    # matchers.images.hash_image leaves an Image.open() file to the garbage collector (reported to the
-    # matching room); collect it here so the ResourceWarning does not surface elsewhere.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        for p in paths:
-            h = hash_image(p)
-            if "phash" in h:
-                out.append(str(h["phash"]))
-        gc.collect()
-    return out
+    return [str(h["phash"]) for h in map(hash_image, paths) if "phash" in h]
 
 
 def register(group: click.Group) -> None:
