@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -45,6 +46,31 @@ def refused(mode: str, detail: str) -> ParsedPage:
 
 def layout_changed(detail: str) -> ParsedPage:
     return ParsedPage([], "layout-changed", detail=detail)
+
+
+def api_result_page(
+    entries: Any,
+    read: Callable[[dict[str, Any]], Listing | None],
+    *,
+    total_results: int | None,
+    per_page: int,
+    name: str,
+    next: dict[str, Any] | None = None,
+) -> ParsedPage:
+    """The page of a JSON search API whose results are the list ``entries`` (``name`` in messages).
+
+    Missing list: layout changed; empty list: the platform's own "no results"; entries that yield
+    no listing: layout changed.
+    """
+    if entries is None:
+        return layout_changed(f"the answer has no {name}")
+    if not entries:
+        return ParsedPage([], "empty", total_results=total_results, detail=f"{name} is empty")
+    listings = [lst for e in entries if isinstance(e, dict) for lst in [read(e)] if lst]
+    if not listings:
+        return layout_changed(f"{name} entries carry no item id")
+    total_pages = -(-total_results // per_page) if total_results else None
+    return ParsedPage(listings, "ok", total_pages=total_pages, total_results=total_results, next=next or {})
 
 
 def to_text(body: bytes | str, content_type: str | None = None) -> str:

@@ -14,6 +14,7 @@ from crawler.items import Listing
 from spiders.parsers.common import (
     ParsedPage,
     absolute,
+    api_result_page,
     as_int,
     count,
     layout_changed,
@@ -179,18 +180,14 @@ def parse_jd_api(body: bytes | str, url: str, content_type: str | None = None) -
         return ParsedPage([], "error", detail=f"code {code}: {doc.get('echo') or doc.get('msg') or ''}")
     data = doc.get("data") or {}
     wares = data.get("wareList")
-    total = data.get("resultCount")
-    total_results = as_int(total)
-    if wares is None:
-        return layout_changed("searchWare data has no wareList")
     page = _api_page(url)
-    listings = [lst for w in wares if isinstance(w, dict) for lst in [_ware(w, page)] if lst]
-    if not wares:
-        return ParsedPage([], "empty", total_results=total_results, detail="wareList is empty")
-    if not listings:
-        return layout_changed("wareList entries carry no skuId")
-    total_pages = -(-total_results // 30) if total_results else None
-    return ParsedPage(listings, "ok", total_pages=total_pages, total_results=total_results)
+    return api_result_page(
+        wares,
+        lambda w: _ware(w, page),
+        total_results=as_int(data.get("resultCount")),
+        per_page=30,
+        name="searchWare wareList",
+    )
 
 
 def _api_page(url: str) -> int | None:

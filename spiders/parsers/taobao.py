@@ -12,6 +12,7 @@ from spiders.parsers.common import (
     ParsedPage,
     absolute,
     alicdn_full,
+    api_result_page,
     as_int,
     count,
     json_after,
@@ -197,19 +198,15 @@ def parse_taobao_mtop(body: bytes | str, url: str, content_type: str | None = No
     data = doc.get("data") or {}
     items = data.get("itemsArray")
     main = data.get("mainInfo") or {}
-    total = main.get("totalResults")
-    total_results = as_int(total)
-    if items is None:
-        return layout_changed("mtop data has no itemsArray")
     page = _mtop_page(url)
-    listings = [lst for it in items if isinstance(it, dict) for lst in [_mtop_item(it, page)] if lst]
-    if not items:
-        return ParsedPage([], "empty", total_results=total_results, detail="mtop itemsArray is empty")
-    if not listings:
-        return layout_changed("mtop items carry no item id")
-    nxt = {k: main[k] for k in ("sourceS", "bcoffset", "ntoffset", "totalResults") if k in main}
-    total_pages = -(-total_results // 48) if total_results else None
-    return ParsedPage(listings, "ok", total_pages=total_pages, total_results=total_results, next=nxt)
+    return api_result_page(
+        items,
+        lambda it: _mtop_item(it, page),
+        total_results=as_int(main.get("totalResults")),
+        per_page=48,
+        name="mtop itemsArray",
+        next={k: main[k] for k in ("sourceS", "bcoffset", "ntoffset", "totalResults") if k in main},
+    )
 
 
 def _mtop_page(url: str) -> int | None:
