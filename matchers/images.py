@@ -85,6 +85,9 @@ REFINE_TOP = 2
 REFINE_STEPS = (0.05, 0.025, 0.0125)
 MAX_TRIM = 0.2
 Crop = tuple[float, float, float, float]
+#: Gradient maps of reference crops kept for refining (each 256 bytes packed): the refinement of one
+#: photo tries about a hundred crops, and copies of one reference photo try mostly the same ones.
+CROP_CACHE = 65_536
 #: Edge trims (left, top, right, bottom) of the reference crops.
 CROPS: tuple[Crop, ...] = (
     *((a, b, c, d) for a, b, c, d in itertools.product((0.0, 0.1), repeat=4)),
@@ -254,6 +257,7 @@ class ReferenceSet:
         self._d32 = (
             np.packbits(np.array(rows, dtype=np.uint8), axis=1) if rows else np.zeros((0, 128), np.uint8)
         )
+        self._packed: dict[tuple[int, Crop], NDArray[np.uint8]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -285,7 +289,7 @@ class ReferenceSet:
             i0 = k * n_crops + int(np.argmin(per_ref[k]))
             if int(grid[i0]) > REFINE_BITS * AXES:
                 continue
-            bits, crop = self._refine(k, q, self._owner[i0][1], int(grid[i0]))
+            bits, crop = self._refine(k, q_packed, self._owner[i0][1], int(grid[i0]))
             ref_bits, ref_strong, _ = _grad_maps(_crop(self._grey[k], crop))
             differ = (ref_bits != q).reshape(-1, 32, 32)
             distance, bits, compared, strong_bits, n_strong = _occluded_distance(
@@ -305,9 +309,19 @@ class ReferenceSet:
             path.name, str(path), mark_id, round(distance, 4), bits, compared, strong_bits, n_strong, crop
         )
 
-    def _refine(self, k: int, q: NDArray[np.bool_], crop: Crop, bits: int) -> tuple[int, Crop]:
+    def _crop_bits(self, k: int, crop: Crop) -> NDArray[np.uint8]:
+        """Packed gradient signs of reference ``k`` cut to ``crop`` (cached: see :data:`CROP_CACHE`)."""
+        key = (k, crop)
+        packed = self._packed.get(key)
+        if packed is None:
+            if len(self._packed) >= CROP_CACHE:
+                self._packed.clear()
+            packed = np.packbits(_grad_maps(_crop(self._grey[k], crop))[0])
+            self._packed[key] = packed
+        return packed
+
+    def _refine(self, k: int, q_packed: NDArray[np.uint8], crop: Crop, bits: int) -> tuple[int, Crop]:
         """Greedy search over the four trims: one edge, all four (zoom) or two opposite (shift)."""
-        grey = self._grey[k]
         best_bits, best_crop = bits, crop
         for step in REFINE_STEPS:
             improved = True
@@ -318,7 +332,7 @@ class ReferenceSet:
                     if not all(0.0 <= t <= MAX_TRIM for t in trial):
                         continue
                     cand: Crop = (trial[0], trial[1], trial[2], trial[3])
-                    d = int((_grad_maps(_crop(grey, cand))[0] != q).sum())
+                    d = int(np.bitwise_count(self._crop_bits(k, cand) ^ q_packed).sum())
                     if d < best_bits:
                         best_bits, best_crop, improved = d, cand, True
         return best_bits, best_crop
