@@ -6,6 +6,7 @@ For each database: ingest N new listings, then the same N again unchanged, then 
 changed (new price), all through :func:`storage.ingest.ingest_batch` in batches of 5,000; beside
 them the per-row baseline (for each record: SELECT the listing, then add or update an ORM object and
 an Observation) on a smaller sample in the same process. Figures are rows/s; the ratio is bulk/baseline.
+Each database is measured ``--repeat`` times (fresh database each run): medians, with the range.
 Targets (issue 2): SQLite ≥ 25,000 rows/s and ≥ 2.5× the baseline; unchanged re-ingest at least as fast.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import tempfile
 import time
 import uuid
@@ -111,22 +113,58 @@ def per_row_batch(s: Session, recs: list[dict[str, Any]]) -> None:
             row.last_seen = now
 
 
-def run(name: str, make_url: Any, rows: int, baseline_rows: int) -> None:
-    print(f"{name}: {rows:,} rows per pass (baseline on {baseline_rows:,})", flush=True)
+def spread(values: list[float], fmt: str = ",.0f", unit: str = "") -> str:
+    """Median, and the range when there are several runs."""
+    mid = format(statistics.median(values), fmt) + unit
+    if len(values) < 2:
+        return mid
+    return f"{mid} ({format(min(values), fmt)}-{format(max(values), fmt)}{unit}, n={len(values)})"
+
+
+def run(name: str, make_url: Any, rows: int, baseline_rows: int, repeat: int) -> None:
+    print(f"{name}: {rows:,} rows per pass (baseline on {baseline_rows:,}), {repeat} run(s)", flush=True)
     first, same, changed = records(rows), records(rows), records(rows, changed=0.10)
-    url = make_url("bulk")
-    r_new = bulk(url, first)
-    print(f"  new          bulk {r_new:>9,.0f} rows/s", flush=True)
-    r_same = bulk(url, same)
-    print(f"  unchanged    bulk {r_same:>9,.0f} rows/s   (vs first pass {r_same / r_new:4.2f}x)", flush=True)
-    r_changed = bulk(url, changed)
-    print(f"  10% changed  bulk {r_changed:>9,.0f} rows/s", flush=True)
-    burl = make_url("baseline")
-    b_new = per_row(burl, records(baseline_rows))
-    b_changed = per_row(burl, records(baseline_rows, changed=0.10))
-    print(f"  per-row baseline: new {b_new:,.0f} rows/s, 10% changed {b_changed:,.0f} rows/s", flush=True)
+    figures: dict[str, list[float]] = {}
+    for k in range(repeat):  # a fresh database each run; the baseline right after, under the same load
+        url = make_url(f"bulk{k}")
+        r_new = bulk(url, first)
+        r_same = bulk(url, same)
+        r_changed = bulk(url, changed)
+        burl = make_url(f"baseline{k}")
+        b_new = per_row(burl, records(baseline_rows))
+        b_changed = per_row(burl, records(baseline_rows, changed=0.10))
+        run_figures = {
+            "new": r_new,
+            "unchanged": r_same,
+            "changed": r_changed,
+            "unchanged/new": r_same / r_new,
+            "baseline new": b_new,
+            "baseline changed": b_changed,
+            "ratio new": r_new / b_new,
+            "ratio changed": r_changed / b_changed,
+        }
+        for key, value in run_figures.items():
+            figures.setdefault(key, []).append(value)
+        print(
+            f"  run {k + 1}: new {r_new:,.0f}, unchanged {r_same:,.0f} ({r_same / r_new:.2f}x), "
+            f"10% changed {r_changed:,.0f} rows/s; per-row {b_new:,.0f} / {b_changed:,.0f} rows/s",
+            flush=True,
+        )
+    print(f"  new          bulk {spread(figures['new'])} rows/s", flush=True)
     print(
-        f"  ratio bulk/per-row: new {r_new / b_new:.1f}x, 10% changed {r_changed / b_changed:.1f}x",
+        f"  unchanged    bulk {spread(figures['unchanged'])} rows/s"
+        f"   (vs first pass {spread(figures['unchanged/new'], '.2f', 'x')})",
+        flush=True,
+    )
+    print(f"  10% changed  bulk {spread(figures['changed'])} rows/s", flush=True)
+    print(
+        f"  per-row baseline: new {spread(figures['baseline new'])} rows/s, "
+        f"10% changed {spread(figures['baseline changed'])} rows/s",
+        flush=True,
+    )
+    print(
+        f"  ratio bulk/per-row: new {spread(figures['ratio new'], '.1f', 'x')}, "
+        f"10% changed {spread(figures['ratio changed'], '.1f', 'x')}",
         flush=True,
     )
 
@@ -135,12 +173,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--baseline-rows", type=int, default=20_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per database; medians are reported")
     parser.add_argument(
         "--postgres", default="postgresql://root@127.0.0.1:5432/test", help="PostgreSQL URL ('' to skip)"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", lambda tag: f"sqlite:///{Path(tmp) / (tag + '.db')}", args.rows, args.baseline_rows)
+        run(
+            "SQLite",
+            lambda tag: f"sqlite:///{Path(tmp) / (tag + '.db')}",
+            args.rows,
+            args.baseline_rows,
+            args.repeat,
+        )
     if args.postgres:
         schemas: list[str] = []
 
@@ -155,7 +200,7 @@ def main() -> None:
             return base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
 
         try:
-            run("PostgreSQL", pg_url, args.rows, args.baseline_rows)
+            run("PostgreSQL", pg_url, args.rows, args.baseline_rows, args.repeat)
         finally:
             admin = create_engine(make_url(args.postgres).set(drivername="postgresql+psycopg"))
             with admin.begin() as conn:
