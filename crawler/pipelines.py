@@ -151,29 +151,42 @@ class PhotosPipeline(FilesPipeline):
 
 
 class ScorePipeline:
-    """Score each listing against the brand with the matching engine; the result rides on the item."""
+    """Score each listing against the brand with the matching engine; the result rides on the item.
+
+    Scoring runs in worker processes (:mod:`crawler.scoring`, ``MARKWATCH_SCORE_WORKERS``) so the
+    downloads go on meanwhile; with ``MARKWATCH_SCORE_WORKERS=0`` it runs in the crawler's process.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.matcher: Any = None
+        self.pool: Any = None  # crawler.scoring.ScorePool
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScorePipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        from matchers import Matcher
+        from crawler import scoring
 
         brand = brand_of(_spider(self.crawler))
-        self.matcher = Matcher(brand) if brand is not None else None
+        if brand is not None:
+            workers = scoring.workers_setting(self.crawler.settings.get("MARKWATCH_SCORE_WORKERS"))
+            self.pool = scoring.acquire(brand, workers)
 
-    def process_item(self, item: Any) -> Any:
-        if self.matcher is None:
+    def close_spider(self, spider: Spider | None = None) -> None:
+        from crawler import scoring
+
+        if self.pool is not None:
+            scoring.release(self.pool)
+            self.pool = None
+
+    async def process_item(self, item: Any) -> Any:
+        if self.pool is None:
             return item
         adapter = ItemAdapter(item)
-        result = self.matcher.score(dict(adapter))  # shallow: asdict() would deep-copy ``raw``
+        result = await self.pool.score(dict(adapter))  # shallow: asdict() would deep-copy ``raw``
         raw = dict(adapter.get("raw") or {})
-        raw["markwatch_match"] = result.to_dict()  # plain data, whatever copies the item later
+        raw["markwatch_match"] = result  # plain data, whatever copies the item later
         adapter["raw"] = raw
         return item
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from crawler.brand import Brand
 from crawler.items import PageReport
+from crawler.scoring import workers_setting
 from storage.db import make_engine
 from storage.ingest import sync_brand
 from storage.models import Brand as BrandRow
@@ -90,6 +91,7 @@ def crawl_settings(
         overrides.update(settings.getdict("MARKWATCH_SANDBOX_OVERRIDES"))
     overrides.update(extra or {})
     settings.setdict(overrides, priority="cmdline")
+    workers_setting(settings.get("MARKWATCH_SCORE_WORKERS"))  # a bad value stops here, in one line
     return settings
 
 

@@ -1,0 +1,156 @@
+"""Scoring off the crawl's event loop: a pool of worker processes, each holding a brand's matcher.
+
+Scoring a listing (decoding and hashing its photos, matching them to the brand's, finding the names)
+costs several times what Scrapy spends fetching and parsing it, and it runs on the one thread that
+also drives every download. :class:`ScorePool` sends each listing to worker processes instead, so a
+crawl uses the machine's other cores and the downloads go on while listings are scored.
+
+* ``MARKWATCH_SCORE_WORKERS`` sets the number of processes; the default is one fewer than the CPUs
+  (at most :data:`MAX_DEFAULT_WORKERS`), and ``0`` scores in the crawler's own process, as it did
+  before the pool.
+* One pool per brand and crawler process: the four spiders of ``markwatch crawl`` share it.
+* Workers are started with ``spawn`` (a crawler process has threads; ``fork`` would copy their
+  locks), each builds its own :class:`~matchers.Matcher` once, and scores with exactly the code the
+  in-process path runs: the result is the same plain ``MatchResult.to_dict()``.
+* A worker that dies takes the pool with it (``BrokenProcessPool``): the listing is then scored in
+  the crawler's process, and so is every later one, with one warning in the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from crawler.errors import UserError
+
+if TYPE_CHECKING:
+    from crawler.brand import Brand
+    from matchers import Matcher
+
+logger = logging.getLogger(__name__)
+
+#: The default number of workers is ``cpu_count - 1``, but no more than this.
+MAX_DEFAULT_WORKERS = 4
+#: Item fields the matcher never reads and that need not cross to a worker.
+NOT_SENT = ("raw",)
+
+
+def default_workers() -> int:
+    return max(0, min(MAX_DEFAULT_WORKERS, (os.cpu_count() or 1) - 1))
+
+
+def workers_setting(value: Any) -> int:
+    """``MARKWATCH_SCORE_WORKERS`` as a number of processes (unset or empty: :func:`default_workers`)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default_workers()
+    try:
+        workers = int(value)
+    except (TypeError, ValueError):
+        workers = -1
+    if workers < 0:
+        raise UserError(
+            f"MARKWATCH_SCORE_WORKERS={value!r}: give a whole number of scoring processes "
+            "(0 scores in the crawler's own process), or unset it"
+        )
+    return workers
+
+
+# --- in the worker process -----------------------------------------------------------------------
+
+_matcher: Matcher | None = None
+
+
+def _start_worker(brand: Brand, today: dt.date) -> None:
+    global _matcher
+    from matchers import Matcher
+
+    _matcher = Matcher(brand, today=today)
+
+
+def _score_in_worker(listing: dict[str, Any]) -> dict[str, Any]:
+    assert _matcher is not None, "worker started without its brand"
+    return _matcher.score(listing).to_dict()
+
+
+# --- in the crawler process ----------------------------------------------------------------------
+
+
+@dataclass
+class ScorePool:
+    """Scores listings of one brand, in worker processes when ``workers`` > 0."""
+
+    brand: Brand
+    workers: int
+    today: dt.date = field(default_factory=dt.date.today)
+    users: int = 0
+    _executor: ProcessPoolExecutor | None = None
+    _local: Matcher | None = None
+
+    def __post_init__(self) -> None:
+        if self.workers > 0:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.brand, self.today),
+            )
+
+    @property
+    def in_process(self) -> bool:
+        return self._executor is None
+
+    def local(self) -> Matcher:
+        """The matcher of the crawler's own process (built on first use)."""
+        if self._local is None:
+            from matchers import Matcher
+
+            self._local = Matcher(self.brand, today=self.today)
+        return self._local
+
+    async def score(self, listing: dict[str, Any]) -> dict[str, Any]:
+        """``MatchResult.to_dict()`` of the listing, from a worker or, without one, in this process."""
+        payload = {k: v for k, v in listing.items() if k not in NOT_SENT}
+        executor = self._executor
+        if executor is not None:
+            try:
+                return await asyncio.wrap_future(executor.submit(_score_in_worker, payload))
+            except BrokenProcessPool as exc:
+                if self._executor is executor:
+                    logger.warning("scoring workers stopped (%s); scoring in the crawler's process", exc)
+                    self._executor = None
+                    executor.shutdown(wait=False, cancel_futures=True)
+        return self.local().score(payload).to_dict()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+_pools: dict[tuple[str, int], ScorePool] = {}
+
+
+def acquire(brand: Brand, workers: int) -> ScorePool:
+    """The pool for ``brand`` in this process, started on first use; :func:`release` when done."""
+    key = (brand.slug, workers)
+    pool = _pools.get(key)
+    if pool is None or pool.brand != brand:
+        pool = _pools[key] = ScorePool(brand, workers)
+    pool.users += 1
+    return pool
+
+
+def release(pool: ScorePool) -> None:
+    pool.users -= 1
+    if pool.users <= 0:
+        pool.close()
+        key = (pool.brand.slug, pool.workers)
+        if _pools.get(key) is pool:
+            del _pools[key]
