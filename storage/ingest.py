@@ -242,6 +242,13 @@ def _driver_in(session: Session, sql: str, fixed: tuple[Any, ...], values: Seque
     return rows
 
 
+def _loaded(session: Session, model: type) -> bool:
+    """Whether the session holds objects of ``model``: an UPDATE by the driver would leave them stale,
+    where an ORM UPDATE also sets their attributes; without any, both do the same."""
+    keys = session.identity_map.keys()  # the base IdentityMap has no __iter__
+    return any(issubclass(key[0], model) for key in keys)
+
+
 def _defaults(table: Table, names: Sequence[str]) -> dict[str, Any]:
     """What SQLAlchemy would fill in for the columns of ``table`` that an INSERT of ``names`` leaves out."""
     defaults: dict[str, Any] = {}
@@ -368,14 +375,14 @@ def _upsert_sellers(
         )
         for sid_, platform, seller_id in rows:
             ids[(platform, seller_id)] = sid_
-    if sqlite:
+    if sqlite and not _loaded(session, Seller):
         conn = session.connection()
         stamp = _converter("datetime")(now)
         for chunk in _chunks(seen):
             marks = ",".join("?" * len(chunk))
             conn.exec_driver_sql(f"UPDATE sellers SET last_seen = ? WHERE id IN ({marks})", (stamp, *chunk))
     else:
-        for chunk in _chunks(seen):
+        for chunk in _chunks(seen):  # the ORM UPDATE also moves last_seen of sellers loaded in the session
             session.execute(update(Seller).where(Seller.id.in_(chunk)).values(last_seen=now))
     return ids
 
@@ -438,6 +445,8 @@ def ingest_batch(
     if not by_key:
         return result
     sqlite = _is_sqlite(session)
+    if sqlite and session.autoflush:  # what the first ORM SELECT would do before the driver's SELECTs
+        session.flush()
     sellers: dict[tuple[str, str], Mapping[str, Any]] = {}
     for key, rec in by_key.items():
         sid = rec.get("seller_id")
@@ -549,7 +558,7 @@ def ingest_batch(
         observations += [(lid, *obs) for lid, obs in zip(new_ids, new_obs, strict=True)]
     if changed_rows:
         session.execute(update(Listing), changed_rows)
-    if sqlite:
+    if sqlite and not _loaded(session, Listing):
         conn = session.connection()
         for chunk in _chunks(unchanged):
             conn.exec_driver_sql(
@@ -558,7 +567,7 @@ def ingest_batch(
                 (stamp, run_id, *chunk),
             )
     else:
-        for chunk in _chunks(unchanged):
+        for chunk in _chunks(unchanged):  # the ORM UPDATE also updates the listings loaded in the session
             session.execute(
                 update(Listing)
                 .where(Listing.id.in_(chunk))

@@ -237,3 +237,23 @@ def test_batch_sizes_around_the_chunks(engine: Engine, n: int) -> None:
         check_ids(s, result, [("tmall", str(i)) for i in range(n)])
         again = ingest_batch(s, None, [record("tmall", i) for i in range(n)], seen_at=T0)
         assert again.unchanged == n and again.ids == result.ids
+
+
+def test_objects_loaded_in_the_session_see_the_updates(engine: Engine) -> None:
+    """As with ORM statements: pending objects are flushed first, loaded ones take the new values."""
+    with Session(engine) as s, s.begin():
+        ingest_batch(s, None, [record("jd", i) for i in range(3)], seen_at=T0)
+    later = T0 + dt.timedelta(days=3)
+    with Session(engine) as s, s.begin():
+        listing = s.scalars(select(Listing).where(Listing.item_id == "1")).one()
+        seller = s.scalars(select(Seller).where(Seller.seller_id == "s1")).one()
+        listing.live = False
+        s.flush()
+        s.add(Seller(platform="jd", seller_id="pending", name="not flushed yet"))
+        batch = [record("jd", i) for i in range(3)] + [record("jd", 9, seller_id="pending")]
+        result = ingest_batch(s, None, batch, seen_at=later)
+        assert result.reappeared_ids == [listing.id]
+        # no refresh from the database: the loaded objects were updated in place
+        assert "live" in listing.__dict__ and (listing.live, listing.last_seen) == (True, later)
+        assert seller.__dict__["last_seen"] == later
+        assert s.scalar(select(func.count()).select_from(Seller).where(Seller.seller_id == "pending")) == 1
