@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from scrapy.settings import BaseSettings
 
+from crawler.brand import PLATFORMS
+
 #: Item pipelines and their order.
 PIPELINES = {
     "ValidatePipeline": 100,
@@ -29,3 +31,10 @@ class MarkwatchAddon:
                 settings.set_in_component_priority_dict("ITEM_PIPELINES", getattr(pipelines, name), order)
         settings.setdefault("MARKWATCH_MAX_IMAGES", 3, priority="addon")
         settings.setdefault("MARKWATCH_STORE_BATCH", 500, priority="addon")
+        # the photo CDNs' download slots (see MARKWATCH_PHOTO_SLOT in crawler/settings.py)
+        photo_slot = settings.getdict("MARKWATCH_PHOTO_SLOT")
+        if photo_slot:
+            slots = dict(settings.getdict("DOWNLOAD_SLOTS"))
+            for platform in PLATFORMS:
+                slots.setdefault(pipelines.photo_slot(platform), dict(photo_slot))
+            settings.set("DOWNLOAD_SLOTS", slots, priority=settings.getpriority("DOWNLOAD_SLOTS") or "addon")

@@ -89,7 +89,10 @@ class SandboxMiddleware:
     def process_request(self, request: Request) -> Request | None:
         if request.url.startswith(self.base + "/") or not request.url.startswith(("http://", "https://")):
             return None
-        return request.replace(url=to_sandbox(request.url, self.base), dont_filter=True)
+        # keep the platform host's download slot (its own delay and concurrency, as against the real
+        # site) instead of one slot for everything the sandbox answers
+        meta = {"download_slot": urlsplit(request.url).hostname, **request.meta}
+        return request.replace(url=to_sandbox(request.url, self.base), dont_filter=True, meta=meta)
 
     def process_response(self, request: Request, response: Response) -> Response:
         real = from_sandbox(response.url, self.base)

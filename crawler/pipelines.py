@@ -94,6 +94,11 @@ class DedupePipeline:
         return item
 
 
+def photo_slot(platform: str) -> str:
+    """The download slot of a platform's photos (configured from ``MARKWATCH_PHOTO_SLOT``)."""
+    return f"photos:{platform}"
+
+
 class PhotosPipeline(FilesPipeline):
     """Scrapy's media pipeline for listing photos: the first few ``image_urls`` into a local store.
 
@@ -119,8 +124,14 @@ class PhotosPipeline(FilesPipeline):
         return cls(str(Path(store).resolve()), crawler=crawler)
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
-        urls = ItemAdapter(item).get("image_urls") or []
-        return [Request(u) for u in urls[: self.max_images]]
+        adapter = ItemAdapter(item)
+        urls = adapter.get("image_urls") or []
+        # the platform's photo CDN slot, with its own fixed politeness (MARKWATCH_PHOTO_SLOT)
+        meta = {
+            "download_slot": photo_slot(str(adapter.get("platform") or "misc")),
+            "autothrottle_dont_adjust_delay": True,
+        }
+        return [Request(u, meta=dict(meta)) for u in urls[: self.max_images]]
 
     def file_path(
         self, request: Request, response: Response | None = None, info: Any = None, *, item: Any = None

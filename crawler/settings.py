@@ -51,6 +51,8 @@ MARKWATCH_SANDBOX_OVERRIDES: dict[str, Any] = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 32,
     "MARKWATCH_BACKOFF_BASE": 0.05,
     "MARKWATCH_BACKOFF_MAX": 2.0,
+    "DOWNLOAD_SLOTS": {},
+    "MARKWATCH_PHOTO_SLOT": {"concurrency": 32, "delay": 0},
 }
 
 # --- politeness for the real platforms -----------------------------------------------------------
@@ -85,6 +87,11 @@ DOWNLOAD_SLOTS = {
     "s.weibo.com": {"delay": 10, "concurrency": 1},
     "m.weibo.cn": {"delay": 10, "concurrency": 1},
 }
+#: Photos come from the platforms' image CDNs (img.alicdn.com, img*.360buyimg.com, wx*.sinaimg.cn),
+#: which serve a browser dozens of pictures per search page: one download slot per platform
+#: (``photos:<platform>``) with this concurrency and fixed delay (seconds), instead of the search
+#: pages' DOWNLOAD_DELAY, which would fetch one photo every 5 s and hold the crawl to that pace.
+MARKWATCH_PHOTO_SLOT: dict[str, Any] = {"concurrency": 4, "delay": 0.25}
 # 429 and 503 are handled by crawler.middlewares.RefusalMiddleware (Retry-After, back-off, report).
 RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
 RETRY_TIMES = 2

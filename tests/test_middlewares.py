@@ -45,6 +45,10 @@ def test_sandbox_middleware_rewrites_and_maps_back() -> None:
     rewritten = mw.process_request(request)
     assert rewritten is not None and rewritten.url == f"{BASE}/s.taobao.com/search?q=veloria"
     assert rewritten.meta["markwatch_page"] == 1 and rewritten.dont_filter
+    # the platform host's own download slot (delay, concurrency), not one slot for the sandbox
+    assert rewritten.meta["download_slot"] == "s.taobao.com"
+    photo = Request("https://img.alicdn.com/a.jpg", meta={"download_slot": "photos:taobao"})
+    assert mw.process_request(photo).meta["download_slot"] == "photos:taobao"  # type: ignore[union-attr]
     assert mw.process_request(rewritten) is None  # already on the sandbox: sent as is
     login = "/login.taobao.com/member/login.jhtml?redirectURL=x"
     answer = HtmlResponse(
@@ -188,3 +192,37 @@ def test_cookie_middleware_uses_the_jar_or_a_header() -> None:
     request = Request("https://s.weibo.com/weibo?q=v")
     mw.process_request(request)
     assert request.headers[b"Cookie"] == b"SUB=S; SUBP=P"  # COOKIES_ENABLED is off for Weibo
+
+
+def slot_of(settings: dict[str, Any], request: Request) -> tuple[str, int, float]:
+    from scrapy.core.downloader import Downloader
+
+    downloader = Downloader(get_crawler(settings_dict=settings))
+    try:
+        key, slot = downloader._get_slot(request)  # how Scrapy's downloader picks and builds a slot
+    finally:
+        downloader.close()
+    return key, slot.concurrency, slot.delay
+
+
+def test_photos_have_their_own_polite_slot_per_platform() -> None:
+    """A photo CDN is not held to the search pages' 5 s delay, nor left without any."""
+    from crawler import settings as project
+    from crawler.pipelines import PhotosPipeline
+
+    real = {k: getattr(project, k) for k in dir(project) if k.isupper()}
+    crawler = get_crawler(settings_dict={**real, "MARKWATCH_PHOTOS_DIR": "/tmp/markwatch-test-photos"})
+    pipeline = PhotosPipeline.from_crawler(crawler)
+    item = {"platform": "jd", "image_urls": ["https://img10.360buyimg.com/n7/jfs/t1/a.jpg"]}
+    (request,) = pipeline.get_media_requests(item, None)
+    assert request.meta["download_slot"] == "photos:jd" and request.meta["autothrottle_dont_adjust_delay"]
+    photo = project.MARKWATCH_PHOTO_SLOT
+    assert slot_of(real, request) == ("photos:jd", photo["concurrency"], photo["delay"])
+    assert 0 < photo["delay"] < project.DOWNLOAD_DELAY
+    search = Request("https://search.jd.com/Search?keyword=veloria")
+    assert slot_of(real, search) == ("search.jd.com", 1, project.DOWNLOAD_DELAY)
+    assert slot_of(real, Request("https://m.weibo.cn/api/container/getIndex"))[2] == 10
+    # against the sandbox: full speed everywhere
+    sandbox = {**real, **project.MARKWATCH_SANDBOX_OVERRIDES}
+    assert slot_of(sandbox, request) == ("photos:jd", 32, 0)
+    assert slot_of(sandbox, Request("https://m.weibo.cn/api/container/getIndex"))[1:] == (32, 0)

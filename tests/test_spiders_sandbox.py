@@ -70,6 +70,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
                 "MARKWATCH_SAVE_DIR": str(saves / job_id),
                 "AUTOTHROTTLE_ENABLED": False,
                 "DOWNLOAD_DELAY": 0,
+                "DOWNLOAD_SLOTS": {},  # no per-host delays (Weibo's 10 s) against the sandbox
                 "CONCURRENT_REQUESTS": 64,
                 "CONCURRENT_REQUESTS_PER_DOMAIN": 64,
                 "MARKWATCH_THROTTLE_RETRIES": 1,
@@ -163,6 +164,7 @@ def test_recheck_marks_removed_items_gone(tmp_path: Path) -> None:
                     "MARKWATCH_SANDBOX_URL": sb.url,
                     "AUTOTHROTTLE_ENABLED": False,
                     "DOWNLOAD_DELAY": 0,
+                    "DOWNLOAD_SLOTS": {},
                 },
             }
             for platform, urls in chosen.items()
