@@ -12,7 +12,11 @@ crawl uses the machine's other cores and the downloads go on while listings are 
 * Workers are started with ``spawn`` (a crawler process has threads; ``fork`` would copy their
   locks), each builds its own :class:`~matchers.Matcher` once, and scores with exactly the code the
   in-process path runs: the result is the same plain ``MatchResult.to_dict()``.
-* A worker that dies takes the pool with it (``BrokenProcessPool``): the listing is then scored in
+* Listings cross to the workers in batches (:data:`BATCH` listings, or what came within
+  :data:`BATCH_WAIT` seconds), scored with ``Matcher.score_many``: one hand-over per listing would
+  keep the crawler's process busy passing them, and the worker waiting between them.
+* A listing the matcher fails on fails alone (the worker scores the rest of its batch one by one).
+* A worker that dies takes the pool with it (``BrokenProcessPool``): its listings are then scored in
   the crawler's process, and so is every later one, with one warning in the log.
 """
 
@@ -40,6 +44,9 @@ logger = logging.getLogger(__name__)
 MAX_DEFAULT_WORKERS = 4
 #: Item fields the matcher never reads and that need not cross to a worker.
 NOT_SENT = ("raw",)
+#: Listings handed to a worker at once, and how long (seconds) to wait for a batch to fill.
+BATCH = 32
+BATCH_WAIT = 0.01
 
 
 def default_workers() -> int:
@@ -74,9 +81,19 @@ def _start_worker(brand: Brand, today: dt.date) -> None:
     _matcher = Matcher(brand, today=today)
 
 
-def _score_in_worker(listing: dict[str, Any]) -> dict[str, Any]:
+def _score_in_worker(listings: list[dict[str, Any]]) -> list[tuple[bool, Any]]:
+    """``(True, result)`` per listing, or ``(False, error)`` for one the matcher failed on."""
     assert _matcher is not None, "worker started without its brand"
-    return _matcher.score(listing).to_dict()
+    try:
+        return [(True, r.to_dict()) for r in _matcher.score_many(listings)]
+    except Exception:  # find the listing that fails; the others are scored
+        out: list[tuple[bool, Any]] = []
+        for listing in listings:
+            try:
+                out.append((True, _matcher.score(listing).to_dict()))
+            except Exception as exc:  # sent back to fail that listing's item alone
+                out.append((False, f"{type(exc).__name__}: {exc}"))
+        return out
 
 
 # --- in the crawler process ----------------------------------------------------------------------
@@ -92,6 +109,8 @@ class ScorePool:
     users: int = 0
     _executor: ProcessPoolExecutor | None = None
     _local: Matcher | None = None
+    _pending: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]] = field(default_factory=list)
+    _timer: asyncio.TimerHandle | None = None
 
     def __post_init__(self) -> None:
         if self.workers > 0:
@@ -117,18 +136,76 @@ class ScorePool:
     async def score(self, listing: dict[str, Any]) -> dict[str, Any]:
         """``MatchResult.to_dict()`` of the listing, from a worker or, without one, in this process."""
         payload = {k: v for k, v in listing.items() if k not in NOT_SENT}
+        if self._executor is None:
+            return self.local().score(payload).to_dict()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[dict[str, Any]] = loop.create_future()
+        self._pending.append((payload, future))
+        if len(self._pending) >= BATCH:
+            self._send()
+        elif self._timer is None:
+            self._timer = loop.call_later(BATCH_WAIT, self._send)
+        return await future
+
+    def _send(self) -> None:
+        """Hand the waiting listings to a worker as one batch."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
         executor = self._executor
-        if executor is not None:
+        if executor is None:
+            self._score_here(batch)
+            return
+        try:
+            task = asyncio.wrap_future(executor.submit(_score_in_worker, [p for p, _ in batch]))
+        except (BrokenProcessPool, RuntimeError) as exc:  # RuntimeError: the pool was shut down
+            self._broken(executor, exc)
+            self._score_here(batch)
+            return
+
+        def done(task: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+            exc = task.exception()
+            if exc is not None:
+                if isinstance(exc, BrokenProcessPool):
+                    self._broken(executor, exc)
+                    self._score_here(batch)
+                else:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                return
+            for (_, future), (ok, value) in zip(batch, task.result(), strict=True):
+                if future.done():
+                    continue
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(RuntimeError(f"scoring failed in a worker: {value}"))
+
+        task.add_done_callback(done)
+
+    def _broken(self, executor: ProcessPoolExecutor, exc: BaseException) -> None:
+        if self._executor is executor:
+            logger.warning("scoring workers stopped (%s); scoring in the crawler's process", exc)
+            self._executor = None
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def _score_here(self, batch: list[tuple[dict[str, Any], asyncio.Future[dict[str, Any]]]]) -> None:
+        matcher = self.local()
+        for payload, future in batch:
+            if future.done():
+                continue
             try:
-                return await asyncio.wrap_future(executor.submit(_score_in_worker, payload))
-            except BrokenProcessPool as exc:
-                if self._executor is executor:
-                    logger.warning("scoring workers stopped (%s); scoring in the crawler's process", exc)
-                    self._executor = None
-                    executor.shutdown(wait=False, cancel_futures=True)
-        return self.local().score(payload).to_dict()
+                future.set_result(matcher.score(payload).to_dict())
+            except Exception as exc:  # fails that listing's item, as in a worker
+                future.set_exception(exc)
 
     def close(self) -> None:
+        if self._pending:
+            self._send()
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None

@@ -102,6 +102,39 @@ def test_a_dead_worker_falls_back_to_the_crawler_process(tmp_path: Path, caplog:
     assert again == [Matcher(brand, today=TODAY).score(i).to_dict() for i in items]
 
 
+@pytest.mark.parametrize("workers", [1, 0])
+def test_a_listing_the_matcher_fails_on_fails_alone(tmp_path: Path, workers: int) -> None:
+    brand = resolve_brand("veloria")
+    good = listings(tmp_path)
+    bad = {"platform": "jd", "item_id": "9", "title": "VELORIA", "image_paths": 5}  # not a list
+    pool = scoring.ScorePool(brand, workers=workers, today=TODAY)
+
+    async def all_of() -> list[Any]:
+        items = [good[0], bad, good[1]]
+        return list(await asyncio.gather(*(pool.score(i) for i in items), return_exceptions=True))
+
+    try:
+        first, failed, second = asyncio.run(all_of())
+    finally:
+        pool.close()
+    matcher = Matcher(brand, today=TODAY)
+    assert [first, second] == [matcher.score(good[0]).to_dict(), matcher.score(good[1]).to_dict()]
+    assert isinstance(failed, Exception) and "TypeError" in f"{type(failed).__name__}: {failed}"
+
+
+def test_many_listings_cross_in_batches(tmp_path: Path) -> None:
+    brand = resolve_brand("veloria")
+    base = listings(tmp_path)[0]
+    many = [{**base, "item_id": str(n), "price": 100.0 + n} for n in range(2 * scoring.BATCH + 5)]
+    pool = scoring.ScorePool(brand, workers=1, today=TODAY)
+    try:
+        got = run(pool, many)
+    finally:
+        pool.close()
+    matcher = Matcher(brand, today=TODAY)
+    assert got == [r.to_dict() for r in matcher.score_many(many)]
+
+
 def test_spiders_of_one_crawl_share_one_pool() -> None:
     brand = resolve_brand("veloria")
     a = scoring.acquire(brand, 0)
