@@ -109,7 +109,14 @@ def start_run(
     return run_id
 
 
-def finish_run(db_url: str | None, run_id: int, platforms: Sequence[str]) -> CrawlSummary:
+def finish_run(
+    db_url: str | None,
+    run_id: int,
+    platforms: Sequence[str],
+    close_reasons: dict[str, str] | None = None,
+) -> CrawlSummary:
+    """The run's summary from its per-platform rows; ``close_reasons`` (Scrapy's, per platform) turn
+    a crawl stopped before its end (Ctrl-C, ``shutdown``) into ``interrupted``, not ``ok``."""
     engine = make_engine(db_url)
     summary = CrawlSummary(run_id)
     with Session(engine) as s, s.begin():
@@ -124,6 +131,10 @@ def finish_run(db_url: str | None, run_id: int, platforms: Sequence[str]) -> Cra
                     PlatformSummary(platform, outcome="error", detail="the spider did not finish")
                 )
                 continue
+            reason = (close_reasons or {}).get(platform, "finished")
+            if reason != "finished" and row.outcome in OK_OUTCOMES:
+                row.outcome = "interrupted"
+                row.detail = f"stopped before the end (Scrapy: {reason}); run the crawl again to finish it"
             summary.platforms.append(
                 PlatformSummary(
                     platform=platform,
@@ -209,9 +220,15 @@ def run_crawl(
     process = CrawlerProcess(settings)
     from spiders.base import page_reported
 
+    reasons: dict[str, str] = {}
     for n, platform in enumerate(platforms):
         spidercls = process.spider_loader.load(platform)
         crawler = Crawler(spidercls, settings, init_reactor=n == 0)
+        crawler.signals.connect(
+            lambda spider, reason, **_: reasons.__setitem__(spider.platform, str(reason)),
+            signal=signals.spider_closed,
+            weak=False,
+        )
         if on_page is not None:
             crawler.signals.connect(
                 lambda report, spider, **_: on_page(report), signal=page_reported, weak=False
@@ -226,4 +243,4 @@ def run_crawl(
             args["recheck"] = urls
         process.crawl(crawler, **args)
     process.start()
-    return finish_run(db_url, run_id, platforms)
+    return finish_run(db_url, run_id, platforms, reasons)

@@ -27,6 +27,7 @@ import datetime as dt
 import logging
 import multiprocessing
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -77,6 +78,9 @@ _matcher: Matcher | None = None
 def _start_worker(brand: Brand, today: dt.date) -> None:
     global _matcher
     from matchers import Matcher
+
+    # Ctrl-C reaches the whole process group: the crawler stops the workers; they print nothing
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     _matcher = Matcher(brand, today=today)
 

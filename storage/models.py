@@ -123,7 +123,7 @@ class CrawlRunPlatform(Base):
     errors: Mapped[int] = mapped_column(default=0)
     outcome: Mapped[str] = mapped_column(
         String(40), default="ok"
-    )  # ok | empty | refused:<mode> | layout-changed
+    )  # ok | empty | refused:<mode> | layout-changed | interrupted | error
     detail: Mapped[str | None] = mapped_column(Text)  # what happened and what to do
 
     run: Mapped[CrawlRun] = relationship(back_populates="platforms")

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -15,13 +16,22 @@ from crawler.cli.common import AppContext, max_pages_option, pass_app, sandbox_o
 from crawler.items import PageReport
 from crawler.runner import CrawlSummary, run_crawl
 
-ADVICE_STYLE = {"ok": "green", "empty": "cyan", "partial": "yellow"}
+ADVICE_STYLE = {"ok": "green", "empty": "cyan", "partial": "yellow", "interrupted": "yellow"}
 
 
 def print_summary(console: Console, summary: CrawlSummary) -> None:
-    table = Table(title=f"Crawl run {summary.run_id}", show_lines=False)
-    for col in ("platform", "pages", "listings", "new", "changed", "new suspects", "errors", "outcome"):
-        table.add_column(col, justify="right" if col not in ("platform", "outcome") else "left")
+    table = Table(
+        title=f"Crawl run {summary.run_id}",
+        show_lines=False,
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("platform", no_wrap=True, min_width=6)
+    for col in ("pages", "listings", "new", "changed", "new suspects", "errors"):
+        table.add_column(col, justify="right", min_width=max(len(word) for word in col.split()))
+    # the outcome is what the user acts on: never cut it short on a narrow terminal
+    table.add_column("outcome", justify="left", min_width=len("interrupted"), overflow="fold")
     for p in summary.platforms:
         style = ADVICE_STYLE.get(p.outcome, "red")
         table.add_row(
