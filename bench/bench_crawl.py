@@ -16,10 +16,17 @@ What it does, each piece in its own process so that none shares another's CPU ac
    (``MARKWATCH_PIPELINES=False``), each in a fresh crawler subprocess (Twisted's reactor cannot
    restart), all four platforms in one ``CrawlerProcess`` as ``markwatch crawl`` runs them;
 5. the same crawl with every pipeline but photos (``MARKWATCH_PHOTOS_DIR`` empty: text scoring and
-   storage only), to show how much of the gap the photos make (``--no-split`` skips it).
+   storage only), to show how much of the gap the photos make, and with photo downloads alone
+   (validate, dedupe, photos; no scoring, no storing): the bound on any pipeline that downloads each
+   listing's photos through Scrapy (``--no-split`` skips both);
+6. the full pipeline and pipelines off again with the real platforms' politeness (AutoThrottle, one
+   request at a time per host, DOWNLOAD_DELAY, Weibo's slot, the photo CDN slots) instead of the
+   sandbox's full speed, every delay divided by ``--polite-scale`` (10) to keep the run short: whether
+   the pipeline keeps up with a crawl paced as against the real platforms.
 
 For each crawl it prints wall time, pages/s (search and item pages; photos are counted apart),
-listings/s, the crawler's CPU seconds and peak RSS (``ru_maxrss`` of the crawler process), and the
+listings/s, the crawler's CPU seconds and peak RSS (``ru_maxrss`` of the crawler process; the scoring
+workers of ``crawler/scoring.py`` are sampled apart and added), and the
 sandbox's CPU seconds, with RSS sampled once a second beside the number of items inside the
 pipelines (a backlog of items waiting for their photos shows up there). Then the ratio
 full / pipelines-off (target >= 0.7), peak RSS against 400 MB, and both beside the ``scrapy bench``
@@ -31,6 +38,7 @@ printed before and after: the figures depend on what else the shared machine is 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -50,6 +58,8 @@ PLATFORMS = ("taobao", "tmall", "jd", "weibo")
 RATIO_TARGET = 0.7
 RSS_TARGET_MB = 400.0
 LISTINGS_TARGET = 5000
+#: The pipelines of the "photos only" crawl: what any full pipeline must at least do per listing.
+PHOTOS_ONLY = (("ValidatePipeline", 100), ("DedupePipeline", 200), ("PhotosPipeline", 300))
 
 
 # --- the crawler subprocess ----------------------------------------------------------------------
@@ -76,6 +86,9 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
     extra: dict[str, Any] = {"LOGSTATS_INTERVAL": 0, **cfg.get("settings", {})}
     if not cfg["pipelines"]:
         extra["MARKWATCH_PIPELINES"] = False
+    elif cfg.get("photos_only"):  # the bound: validate, dedupe and download photos; no scoring, no storing
+        extra["MARKWATCH_PIPELINES"] = False
+        extra["ITEM_PIPELINES"] = {f"crawler.pipelines.{name}": order for name, order in PHOTOS_ONLY}
     settings = crawl_settings(
         db,
         run_id,
@@ -104,6 +117,14 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
 
     me = psutil.Process()
     samples: list[tuple[float, float, int, int]] = []  # (t, RSS MB, items in pipelines, responses)
+    worker_rss: list[float] = []  # RSS of the scoring workers (children), summed, at each sample
+
+    def children_rss() -> float:
+        total = 0.0
+        for proc in me.children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                total += proc.memory_info().rss / 2**20
+        return total
 
     def sample() -> None:
         items = responses = 0
@@ -114,6 +135,7 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
                 items += slot.itemproc_size
                 responses += len(slot.active) + len(slot.queue)
         samples.append((time.perf_counter() - t0, me.memory_info().rss / 2**20, items, responses))
+        worker_rss.append(children_rss())
 
     ticker = task.LoopingCall(sample)
     reactor.callWhenRunning(ticker.start, 1.0)
@@ -164,6 +186,10 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
     return {
         "wall": wall,
         "cpu": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
+        "workers_cpu": (cpu1.children_user - cpu0.children_user)
+        + (cpu1.children_system - cpu0.children_system),
+        "peak_total_mb": max((s[1] + w for s, w in zip(samples, worker_rss, strict=True)), default=0.0),
+        "workers_peak_mb": max(worker_rss, default=0.0),
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "unique_listings": len(unique),
         "rss_before_mb": rss_before,
@@ -282,6 +308,10 @@ def show(label: str, r: dict[str, Any]) -> None:
         f"{r['file_count']:6d} photos  crawler CPU {r['cpu']:6.1f} s ({pages_cpu:6.1f} pages/CPU-s)  "
         f"sandbox CPU {r['server_cpu']:6.1f} s  peak RSS {r['maxrss_mb']:6.1f} MB"
     )
+    print(
+        f"{'':<15} scoring workers: CPU {r['workers_cpu']:.1f} s, peak RSS {r['workers_peak_mb']:.0f} MB; "
+        f"crawler + workers together, highest sample: {r['peak_total_mb']:.0f} MB"
+    )
     t, rss, items, responses = r["rss_peak_sample"]
     print(
         f"{'':<15} RSS {r['rss_before_mb']:.0f} MB when the crawl starts (before the spiders open and "
@@ -345,6 +375,30 @@ def _defined_in(filename: str, line: int, owner: str) -> bool:
     return False
 
 
+def polite_settings(scale: float) -> dict[str, Any]:
+    """The project's politeness for the real platforms (crawler/settings.py), each delay divided by
+    ``scale``: what ``markwatch crawl`` uses without ``--sandbox``, in place of the sandbox's full speed
+    (``MARKWATCH_SANDBOX_OVERRIDES``)."""
+    from crawler import settings as project
+
+    def slower(slot: dict[str, Any]) -> dict[str, Any]:
+        return {**slot, "delay": slot.get("delay", project.DOWNLOAD_DELAY) / scale}
+
+    return {
+        "AUTOTHROTTLE_ENABLED": project.AUTOTHROTTLE_ENABLED,
+        "AUTOTHROTTLE_START_DELAY": project.AUTOTHROTTLE_START_DELAY / scale,
+        "AUTOTHROTTLE_MAX_DELAY": project.AUTOTHROTTLE_MAX_DELAY / scale,
+        "DOWNLOAD_DELAY": project.DOWNLOAD_DELAY / scale,
+        "DOWNLOAD_DELAY_JITTER": project.DOWNLOAD_DELAY_JITTER,
+        "CONCURRENT_REQUESTS": project.CONCURRENT_REQUESTS,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": project.CONCURRENT_REQUESTS_PER_DOMAIN,
+        "DOWNLOAD_SLOTS": {name: slower(slot) for name, slot in project.DOWNLOAD_SLOTS.items()},
+        "MARKWATCH_PHOTO_SLOT": slower(project.MARKWATCH_PHOTO_SLOT),
+        "MARKWATCH_BACKOFF_BASE": project.MARKWATCH_BACKOFF_BASE / scale,
+        "MARKWATCH_BACKOFF_MAX": project.MARKWATCH_BACKOFF_MAX / scale,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--size", type=int, default=16_000, help="sandbox catalogue slots")
@@ -367,6 +421,14 @@ def main() -> None:
         metavar="NAME=VALUE",
         help="a Scrapy setting for every crawl, to try a fix (e.g. --set CONCURRENT_ITEMS=16)",
     )
+    ap.add_argument(
+        "--polite-scale",
+        type=float,
+        default=10.0,
+        help="also crawl with the real platforms' politeness (crawler/settings.py) instead of the "
+        "sandbox's full speed, every delay divided by this to keep the run short (1: the real delays; "
+        "0: skip)",
+    )
     ap.add_argument("--no-warmup", action="store_true", help="skip the uncounted warm-up crawl")
     ap.add_argument(
         "--no-split",
@@ -384,6 +446,7 @@ def main() -> None:
 
     platforms = list(args.platform or PLATFORMS)
     overrides = dict(item.split("=", 1) for item in args.set)
+    polite = polite_settings(args.polite_scale) if args.polite_scale > 0 else {}
     if overrides:
         print(f"settings tried: {overrides}")
     profile = Path(tempfile.gettempdir()) / "markwatch-bench-crawl.prof"
@@ -406,8 +469,10 @@ def main() -> None:
         try:
             plan = [("warm-up (off)", False)] if not args.no_warmup else []
             plan += [("full pipeline", True), ("pipelines off", False)]
-            if not args.no_split:  # where the gap is: the same pipelines without photo downloads
-                plan.append(("no photos", True))
+            if not args.no_split:  # where the gap is: without photo downloads; photo downloads alone
+                plan += [("no photos", True), ("photos only", True)]
+            if args.polite_scale > 0:  # the same pair with the real platforms' politeness
+                plan += [("full, polite", True), ("off, polite", False)]
             if args.profile:  # after the measured crawls: cProfile's overhead must not touch their figures
                 plan.append(("full, profiled", True))
             for label, pipelines in plan:
@@ -423,10 +488,11 @@ def main() -> None:
                     "sandbox": url,
                     "db": db,
                     "pipelines": pipelines,
-                    "settings": overrides,
+                    "settings": {**overrides, **polite} if "polite" in label else overrides,
                     "photos": None if label == "no photos" else str(tmp / f"{slug}-photos"),
                     "save": str(tmp / f"{slug}-pages"),
                     "profile": str(profile) if label == "full, profiled" else None,
+                    "photos_only": label == "photos only",
                 }
                 results[label] = run_child(cfg, server, tmp / f"{slug}.log")
                 show(label, results[label])
@@ -459,9 +525,25 @@ def main() -> None:
                 f"the photos (download, hash, match) take the full pipeline from {n_listings:.0f} to "
                 f"{f_listings:.0f} listings/s"
             )
+        if "photos only" in results:
+            bound = rates(results["photos only"])[1]
+            print(
+                f"photos only (validate, dedupe, download photos; no scoring, no storing): {bound:.0f} "
+                f"listings/s = {bound / o_listings:.2f} of pipelines off: the most any pipeline that "
+                "downloads each listing's photos can reach on this machine"
+            )
+        if "full, polite" in results:
+            p_full, p_off = rates(results["full, polite"])[1], rates(results["off, polite"])[1]
+            print(
+                f"with the real platforms' politeness (delays / {args.polite_scale:g}): full pipeline "
+                f"{p_full:.0f} listings/s, pipelines off {p_off:.0f} listings/s: ratio {p_full / p_off:.2f} "
+                f"[target >= {RATIO_TARGET}: {'OK' if p_full / p_off >= RATIO_TARGET else 'MISSED'}]"
+            )
+        total = max(full["maxrss_mb"], full["peak_total_mb"])
         print(
-            f"peak RSS full pipeline {full['maxrss_mb']:.0f} MB, pipelines off {off['maxrss_mb']:.0f} MB "
-            f"[target < {RSS_TARGET_MB:.0f} MB: {'OK' if full['maxrss_mb'] < RSS_TARGET_MB else 'MISSED'}]"
+            f"peak RSS full pipeline {full['maxrss_mb']:.0f} MB crawler, {total:.0f} MB with its scoring "
+            f"workers; pipelines off {off['maxrss_mb']:.0f} MB "
+            f"[target < {RSS_TARGET_MB:.0f} MB: {'OK' if total < RSS_TARGET_MB else 'MISSED'}]"
         )
         print(
             f"ceiling (scrapy bench, same machine): {ceiling:.0f} pages/s; full pipeline "
