@@ -181,8 +181,15 @@ class ScorePipeline:
 
         brand = brand_of(_spider(self.crawler))
         if brand is not None:
-            workers = scoring.workers_setting(self.crawler.settings.get("MARKWATCH_SCORE_WORKERS"))
-            self.pool = scoring.acquire(brand, workers)
+            settings = self.crawler.settings
+            workers = scoring.workers_setting(settings.get("MARKWATCH_SCORE_WORKERS"))
+            store = (
+                settings.get("MARKWATCH_PHOTOS_DIR")
+                if settings.getint("MARKWATCH_MAX_IMAGES", 3) > 0
+                else None
+            )
+            photos_dir = str(Path(store).resolve()) if store and Path(store).is_dir() else None
+            self.pool = scoring.acquire(brand, workers, photos_dir)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         from crawler import scoring

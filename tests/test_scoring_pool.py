@@ -135,6 +135,58 @@ def test_many_listings_cross_in_batches(tmp_path: Path) -> None:
     assert got == [r.to_dict() for r in matcher.score_many(many)]
 
 
+def test_photos_hashed_once_are_read_back_on_the_next_crawl(tmp_path: Path, monkeypatch: Any) -> None:
+    brand = resolve_brand("veloria")
+    store = tmp_path / "photos"
+    items = listings(store)  # the photos live in the store, as FilesPipeline leaves them
+    matcher = Matcher(brand, today=TODAY)
+    expected = [matcher.score(i).to_dict() for i in items]
+    # first crawl (in a worker): every photo hashed, and kept
+    pool = scoring.ScorePool(brand, workers=1, photos_dir=str(store), today=TODAY)
+    try:
+        assert run(pool, items) == expected
+    finally:
+        pool.close()
+    assert (store / scoring.CACHE_NAME).exists()
+    # next crawl: the same results, the photos not hashed again
+    cache = scoring.PhotoHashCache(store / scoring.CACHE_NAME)
+    import matchers.score as score_module
+
+    calls: list[str] = []
+    real = score_module.hash_image
+
+    def counting(path: Any) -> Any:
+        calls.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(score_module, "hash_image", counting)
+    try:
+        again = [value for _, value in scoring.score_batch(matcher, cache, items)]
+        assert again == expected
+        assert calls == [] and cache.hits == 4 and cache.misses == 0
+        # a photo downloaded again (new bytes at the same path) is hashed again
+        photo = Path(items[2]["image_paths"][0])
+        photo.write_bytes(Path(items[0]["image_paths"][0]).read_bytes())
+        changed = [value for _, value in scoring.score_batch(matcher, cache, items[2:])]
+        assert calls == [str(photo)]
+        assert changed[0] == matcher.score(items[2]).to_dict()
+        assert changed[0]["image_hashes"][0]["grad32"] == expected[0]["image_hashes"][0]["grad32"]
+    finally:
+        cache.close()
+
+
+def test_a_broken_hash_cache_does_not_stop_scoring(tmp_path: Path, caplog: Any) -> None:
+    brand = resolve_brand("veloria")
+    items = listings(tmp_path)
+    (tmp_path / "cache").mkdir()  # a directory where the cache file should be
+    cache = scoring.PhotoHashCache(tmp_path / "cache")
+    matcher = Matcher(brand, today=TODAY)
+    with caplog.at_level("WARNING", logger="crawler.scoring"):
+        got = [value for _, value in scoring.score_batch(matcher, cache, items)]
+    assert got == [matcher.score(i).to_dict() for i in items]
+    assert "photo hash cache" in caplog.text
+
+
 def test_spiders_of_one_crawl_share_one_pool() -> None:
     brand = resolve_brand("veloria")
     a = scoring.acquire(brand, 0)
