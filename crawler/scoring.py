@@ -5,9 +5,10 @@ costs several times what Scrapy spends fetching and parsing it, and it runs on t
 also drives every download. :class:`ScorePool` sends each listing to worker processes instead, so a
 crawl uses the machine's other cores and the downloads go on while listings are scored.
 
-* ``MARKWATCH_SCORE_WORKERS`` sets the number of processes; the default is one fewer than the CPUs
-  (at most :data:`MAX_DEFAULT_WORKERS`), and ``0`` scores in the crawler's own process, as it did
-  before the pool.
+* ``MARKWATCH_SCORE_WORKERS`` sets the number of processes; the default is one on a machine with
+  two CPUs or more (each worker holds a matcher, about 160 MB; one keeps up with a crawl paced as
+  against the real platforms with most of its time idle, and with the sandbox's full speed on two
+  cores), and ``0`` scores in the crawler's own process, as it did before the pool.
 * One pool per brand and crawler process: the four spiders of ``markwatch crawl`` share it.
 * Workers are started with ``spawn`` (a crawler process has threads; ``fork`` would copy their
   locks), each builds its own :class:`~matchers.Matcher` once, and scores with exactly the code the
@@ -46,8 +47,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: The default number of workers is ``cpu_count - 1``, but no more than this.
-MAX_DEFAULT_WORKERS = 4
 #: Item fields the matcher never reads and that need not cross to a worker.
 NOT_SENT = ("raw",)
 #: The photo hash cache's file name, in the photo store.
@@ -58,7 +57,7 @@ BATCH_WAIT = 0.01
 
 
 def default_workers() -> int:
-    return max(0, min(MAX_DEFAULT_WORKERS, (os.cpu_count() or 1) - 1))
+    return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
 def workers_setting(value: Any) -> int:

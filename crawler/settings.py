@@ -131,8 +131,8 @@ MARKWATCH_PHOTOS_DIR = os.environ.get("MARKWATCH_PHOTOS_DIR", "markwatch-photos"
 MARKWATCH_MAX_IMAGES = 3
 #: Listings stored per database transaction.
 MARKWATCH_STORE_BATCH = 500
-#: Processes that score listings beside the crawl (crawler/scoring.py); unset: one fewer than the
-#: CPUs (at most 4); 0: score in the crawler's own process (env MARKWATCH_SCORE_WORKERS).
+#: Processes that score listings beside the crawl (crawler/scoring.py), ~160 MB each; unset: one
+#: with two CPUs or more; 0: score in the crawler's own process (env MARKWATCH_SCORE_WORKERS).
 MARKWATCH_SCORE_WORKERS: str | None = os.environ.get("MARKWATCH_SCORE_WORKERS") or None
 #: Run markwatch's item pipelines at all (False: spiders only, e.g. for `markwatch parse`-style checks).
 MARKWATCH_PIPELINES = True
