@@ -305,6 +305,10 @@ class ScorePool:
             return
 
         def done(task: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+            if task.cancelled():  # the crawl is being torn down
+                for _, future in batch:
+                    future.cancel()
+                return
             exc = task.exception()
             if exc is not None:
                 if isinstance(exc, BrokenProcessPool):
