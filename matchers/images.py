@@ -85,6 +85,14 @@ REFINE_TOP = 2
 REFINE_STEPS = (0.05, 0.025, 0.0125)
 MAX_TRIM = 0.2
 Crop = tuple[float, float, float, float]
+#: What opening a file that is not a readable, reasonably sized picture raises.
+UNREADABLE = (
+    OSError,
+    UnidentifiedImageError,
+    ValueError,
+    Image.DecompressionBombError,
+    Image.DecompressionBombWarning,
+)
 #: Gradient maps of reference crops kept for refining (each 256 bytes packed): the refinement of one
 #: photo tries about a hundred crops, and copies of one reference photo try mostly the same ones.
 CROP_CACHE = 65_536
@@ -178,13 +186,7 @@ def hash_image(path: str | Path) -> dict[str, Any]:
     try:
         rgb = _open_rgb(path)
         size = rgb.info["size"]
-    except (
-        OSError,
-        UnidentifiedImageError,
-        ValueError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except UNREADABLE as exc:
         reason = "file not found" if isinstance(exc, FileNotFoundError) else str(exc) or type(exc).__name__
         return {"path": str(path), "error": reason}
     out: dict[str, Any] = {"path": str(path)}
@@ -236,13 +238,7 @@ class ReferenceSet:
         for path, mark_id in entries:
             try:
                 rgb = _open_rgb(path)
-            except (
-                OSError,
-                UnidentifiedImageError,
-                ValueError,
-                Image.DecompressionBombError,
-                Image.DecompressionBombWarning,
-            ) as exc:
+            except UNREADABLE as exc:
                 self.errors.append((path, str(exc)))
                 continue
             k = len(self.entries)

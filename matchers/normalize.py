@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 #: Cyrillic and Greek letters that sellers put in place of Latin ones (lower- and upper-case).
@@ -228,8 +229,12 @@ def traditional_chars() -> frozenset[str]:
     return frozenset(t2s_table())
 
 
-def trie_regex(words: list[str]) -> str:
-    """A regular expression matching any of ``words``, longest first, built as a trie (fast in ``re``)."""
+def trie_regex(words: list[str], letter: Callable[[str], str] = re.escape, gap: str = "") -> str:
+    """A regular expression matching any of ``words``, longest first, built as a trie (fast in ``re``).
+
+    ``letter`` writes one character's pattern and ``gap`` goes between two characters of a word
+    (:func:`matchers.text.gapped_trie_regex` allows separators and digits for letters that way).
+    """
     trie: dict[str, dict] = {}  # type: ignore[type-arg]
     for word in words:
         node = trie
@@ -237,14 +242,15 @@ def trie_regex(words: list[str]) -> str:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def build(node: dict) -> str:  # type: ignore[type-arg]
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+    def build(node: dict, first: bool) -> str:  # type: ignore[type-arg]
+        branches = [
+            ("" if first else gap) + letter(ch) + build(child, False)
+            for ch, child in sorted(node.items())
+            if ch
+        ]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return "(?:" + body + ")?"
-        return body
+        return f"(?:{body})?" if "" in node else body
 
-    return build(trie)
+    return build(trie, True)

@@ -64,30 +64,13 @@ LEET_FOR = {"o": "0", "i": "1", "e": "3", "a": "4", "s": "5", "t": "7", "b": "8"
 def gapped_trie_regex(words: list[str]) -> str:
     """A regex for any of ``words`` with separators allowed between letters and digits for letters,
     built as a trie behind a one-character look-ahead (so most positions fail at once)."""
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
 
     def cls(ch: str) -> str:
         digit = LEET_FOR.get(ch)
         return f"[{ch}{digit}]" if digit else re.escape(ch)
 
-    def build(node: dict, first: bool) -> str:  # type: ignore[type-arg]
-        branches = [
-            ("" if first else LETTER_GAP) + cls(ch) + build(child, False)
-            for ch, child in sorted(node.items())
-            if ch
-        ]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
     firsts = "".join(sorted({cls(w[0]).strip("[]").replace("\\", "") for w in words if w}))
-    return f"(?=[{re.escape(firsts)}])" + build(trie, True)
+    return f"(?=[{re.escape(firsts)}])" + trie_regex(words, cls, LETTER_GAP)
 
 
 #: Shortest Latin name found run together with other letters ("veloriabag").
