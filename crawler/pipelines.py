@@ -94,6 +94,14 @@ class DedupePipeline:
         return item
 
 
+def photo_store(crawler: Crawler) -> Path | None:
+    """Where photos are downloaded (absolute), or None when photo downloads are off."""
+    store = crawler.settings.get("MARKWATCH_PHOTOS_DIR")
+    if not store or crawler.settings.getint("MARKWATCH_MAX_IMAGES", 3) <= 0:
+        return None
+    return Path(store).resolve()
+
+
 def photo_slot(platform: str) -> str:
     """The download slot of a platform's photos (configured from ``MARKWATCH_PHOTO_SLOT``)."""
     return f"photos:{platform}"
@@ -115,13 +123,13 @@ class PhotosPipeline(FilesPipeline):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PhotosPipeline:
-        store = crawler.settings.get("MARKWATCH_PHOTOS_DIR")
-        if not store or crawler.settings.getint("MARKWATCH_MAX_IMAGES", 3) <= 0:
+        store = photo_store(crawler)
+        if store is None:
             raise NotConfigured(
                 "photo downloads are off (MARKWATCH_PHOTOS_DIR unset or MARKWATCH_MAX_IMAGES=0)"
             )
-        Path(store).mkdir(parents=True, exist_ok=True)
-        return cls(str(Path(store).resolve()), crawler=crawler)
+        store.mkdir(parents=True, exist_ok=True)
+        return cls(str(store), crawler=crawler)
 
     def get_media_requests(self, item: Any, info: Any) -> list[Request]:
         adapter = ItemAdapter(item)
@@ -183,12 +191,8 @@ class ScorePipeline:
         if brand is not None:
             settings = self.crawler.settings
             workers = scoring.workers_setting(settings.get("MARKWATCH_SCORE_WORKERS"))
-            store = (
-                settings.get("MARKWATCH_PHOTOS_DIR")
-                if settings.getint("MARKWATCH_MAX_IMAGES", 3) > 0
-                else None
-            )
-            photos_dir = str(Path(store).resolve()) if store and Path(store).is_dir() else None
+            store = photo_store(self.crawler)  # made by PhotosPipeline when photos are on
+            photos_dir = str(store) if store is not None and store.is_dir() else None
             self.pool = scoring.acquire(brand, workers, photos_dir)
 
     def close_spider(self, spider: Spider | None = None) -> None:
