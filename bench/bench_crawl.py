@@ -78,8 +78,8 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
     from scrapy import signals
     from scrapy.crawler import Crawler, CrawlerProcess
 
-    from crawler.brand import resolve_brand
     from crawler.runner import crawl_settings, finish_run, start_run
+    from markwatch.brand import resolve_brand
 
     brand = resolve_brand(cfg["brand"])
     db = cfg["db"]

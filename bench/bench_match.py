@@ -32,7 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from crawler.brand import Brand
+from markwatch.brand import Brand
 
 SYLLABLES = [
     "ka",
@@ -271,7 +271,7 @@ POS_STEPS = [
 def measure_images() -> None:
     """The numbers in matchers/images.py: true copies vs other photos of look-alike products."""
     import matchers.images as mi
-    from crawler.brand import resolve_brand
+    from markwatch.brand import resolve_brand
     from tests.matching.photos import make_photo
 
     folder = Path(tempfile.mkdtemp(prefix="mw-measure-"))

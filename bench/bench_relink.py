@@ -72,7 +72,7 @@ def bench_pairs(n_big: int, n_base: int, radius: int) -> None:
 
 
 def bench_verify(n: int) -> None:
-    from crawler.brand import resolve_brand
+    from markwatch.brand import resolve_brand
 
     rng = random.Random(2)
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scrapy.settings import BaseSettings
 
-from crawler.brand import PLATFORMS
+from markwatch.platforms import PLATFORMS
 
 #: Item pipelines and their order.
 PIPELINES = {

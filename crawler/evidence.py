@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 from storage.exports import MANIFEST, sha256_file, verify_tree, write_manifest
 
 logger = logging.getLogger(__name__)

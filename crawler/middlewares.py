@@ -33,18 +33,14 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
+from markwatch.platforms import REGISTRY
 from spiders.parsers.common import refusal_from_url
 
 logger = logging.getLogger(__name__)
 
 #: Cookie domains that belong to each platform (for a shared cookie file).
-PLATFORM_DOMAINS: dict[str, tuple[str, ...]] = {
-    "taobao": ("taobao.com", "tmall.com"),
-    "tmall": ("tmall.com", "taobao.com"),
-    "jd": ("jd.com",),
-    "weibo": ("weibo.com", "weibo.cn", "sina.com.cn"),
-}
+PLATFORM_DOMAINS: dict[str, tuple[str, ...]] = {name: p.cookie_domains for name, p in REGISTRY.items()}
 
 REFUSAL_META = "markwatch_refusal"
 

@@ -25,7 +25,7 @@ from scrapy.pipelines.files import FilesPipeline
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
-from crawler.items import PageReport
+from markwatch.listing import PageReport
 
 if TYPE_CHECKING:
     from storage.ingest import IngestResult
@@ -215,7 +215,7 @@ class ScorePipeline:
 
 def brand_of(spider: Spider) -> Any:
     """The spider's brand (from its ``brand`` parameter), or None when it searched bare terms."""
-    from crawler.brand import resolve_brand
+    from markwatch.brand import resolve_brand
 
     params = getattr(spider, "params", None)
     ref = getattr(params, "brand", None)

@@ -20,9 +20,9 @@ from scrapy.utils.project import get_project_settings
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.brand import Brand
-from crawler.items import PageReport
 from crawler.scoring import workers_setting
+from markwatch.brand import Brand
+from markwatch.listing import PageReport
 from storage.db import make_engine
 from storage.ingest import sync_brand
 from storage.models import Brand as BrandRow

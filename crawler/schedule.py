@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crawler.brand import Brand
+from markwatch.brand import Brand
 from storage.ingest import sync_brand
 from storage.models import Brand as BrandRow
 from storage.models import CrawlRun, utcnow

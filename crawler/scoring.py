@@ -39,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 
 if TYPE_CHECKING:
-    from crawler.brand import Brand
+    from markwatch.brand import Brand
     from matchers import Matcher
 
 logger = logging.getLogger(__name__)

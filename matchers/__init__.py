@@ -1,6 +1,6 @@
 """Scoring listings against a brand's marks, photos, prices and sellers — pure functions with reasons.
 
-``Matcher(brand).score(listing)`` → :class:`MatchResult`. Imports only ``crawler.brand`` from the
+``Matcher(brand).score(listing)`` → :class:`MatchResult`. Imports only ``markwatch.brand`` from the
 project (never Scrapy or SQLAlchemy). See :mod:`matchers.score` for how the score is made,
 :mod:`matchers.text` for the names, :mod:`matchers.images` for the photo recipe and its measurements,
 :mod:`matchers.index` for the million-photo look-up.

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from crawler.brand import Brand
-from crawler.errors import UserError
+from markwatch.brand import Brand
+from markwatch.errors import UserError
 from matchers.normalize import astral, base_list, fold, trie_regex
 
 #: The shared lexicon file.

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from crawler.brand import Brand
+from markwatch.brand import Brand
 from matchers.images import CLOSE_DISTANCE, MATCH_DISTANCE, RECIPE, ImageMatch, ReferenceSet, hash_image
 from matchers.lexicon import LexiconFinder, TermHit
 from matchers.text import MarkFinder, MarkHit

@@ -31,7 +31,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from crawler.brand import Brand
+from markwatch.brand import Brand
 from matchers.normalize import (
     ASTRAL,
     CJK,

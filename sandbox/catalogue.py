@@ -379,7 +379,7 @@ class BrandFacts:
 
     @classmethod
     def load(cls, slug: str) -> BrandFacts:
-        from crawler.brand import resolve_brand
+        from markwatch.brand import resolve_brand
         from sandbox import imagegen
 
         brand = resolve_brand(slug)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 
 
 @click.command("sandbox")

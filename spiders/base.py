@@ -3,7 +3,7 @@
 A spider searches each of the brand's ``search_terms`` and pages through the results up to
 ``max_pages`` (never past the platform's cap). Each response is read by the platform's pure parser
 (:mod:`spiders.parsers`) into a :class:`~spiders.parsers.common.ParsedPage`; every page becomes a
-:class:`~crawler.items.PageReport` that is
+:class:`~markwatch.listing.PageReport` that is
 
 * appended to ``spider.reports``,
 * counted in ``crawler.stats`` under ``markwatch/<platform>/pages``, ``…/listings``,
@@ -32,8 +32,8 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.errors import UserError
-from crawler.items import Listing, PageReport
+from markwatch.errors import UserError
+from markwatch.listing import Listing, PageReport
 from spiders.parsers.common import ParsedPage, advice, query_value
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class SearchParams(BaseModel):
     def search_terms(self) -> list[str]:
         if self.terms:
             return list(self.terms)
-        from crawler.brand import resolve_brand
+        from markwatch.brand import resolve_brand
 
         return list(resolve_brand(str(self.brand)).search_terms)
 

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 import scrapy
 from scrapy.http import Response
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 from spiders.base import PlatformSpider, content_type
 from spiders.parsers.common import ParsedPage
 from spiders.parsers.jd import jd_prices_url, parse_jd_item, parse_jd_prices, parse_jd_search

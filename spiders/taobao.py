@@ -14,7 +14,7 @@ import scrapy
 from pydantic import Field
 from scrapy.http import Response
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 from spiders.base import PlatformSpider, SearchParams, content_type
 from spiders.parsers.common import ParsedPage, to_text
 from spiders.parsers.taobao import parse_taobao_item, parse_taobao_mtop, parse_taobao_search

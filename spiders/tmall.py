@@ -9,7 +9,7 @@ from urllib.parse import quote
 import scrapy
 from scrapy.http import Response
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 from spiders.base import PlatformSpider, content_type
 from spiders.parsers.common import ParsedPage
 from spiders.parsers.tmall import parse_tmall_item, parse_tmall_search

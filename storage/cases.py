@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 from storage.ingest import IngestResult
 from storage.models import (
     CaseEvent,

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 
 logger = logging.getLogger(__name__)
 

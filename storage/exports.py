@@ -48,10 +48,10 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from crawler.brand import PLATFORMS
-from crawler.brand import Brand as BrandConfig
-from crawler.brand import Mark as BrandMark
-from crawler.errors import UserError
+from markwatch.brand import Brand as BrandConfig
+from markwatch.brand import Mark as BrandMark
+from markwatch.errors import UserError
+from markwatch.platforms import PLATFORMS
 from storage.cases import create_case
 from storage.ingest import sync_brand
 from storage.models import (

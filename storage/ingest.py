@@ -22,7 +22,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, Boolean, Date, DateTime, Table, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
-from crawler.brand import Brand as BrandConfig
+from markwatch.brand import Brand as BrandConfig
 from storage.models import Brand, Listing, Mark, Observation, Seller, utcnow
 
 #: Keys of a listing record that ingest stores in columns; the rest of the known keys go to ``extra``.
@@ -431,7 +431,7 @@ def ingest_batch(
     run_id: int | None = None,
     seen_at: dt.datetime | None = None,
 ) -> IngestResult:
-    """Store ``records`` (listing dicts, see :mod:`crawler.items`) for ``brand_id``; never commits.
+    """Store ``records`` (listing dicts, see :mod:`markwatch.listing`) for ``brand_id``; never commits.
 
     Raises :class:`RecordError` for a record without platform, item id or URL: callers that read
     user files check each record with :func:`check_record` first and report the bad ones.

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 from storage.models import Brand, Listing, ListingStatus, MatchResult
 
 #: What ``markwatch suspects`` shows by default: the listings still waiting for a decision.

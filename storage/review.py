@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 from storage.models import Listing, ListingStatus, ReviewDecision, utcnow
 
 S = ListingStatus

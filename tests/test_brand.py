@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crawler.brand import BRANDS_DIR, Brand, documented_keys, load_brand, resolve_brand
-from crawler.errors import UserError
+from markwatch.brand import BRANDS_DIR, Brand, documented_keys, load_brand, resolve_brand
+from markwatch.errors import UserError
 
 
 @pytest.fixture

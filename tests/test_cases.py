@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crawler.cli import cli
-from crawler.errors import UserError
+from markwatch.errors import UserError
 from storage.cases import (
     COUNTER_NOTICE_DAYS,
     action_filed,

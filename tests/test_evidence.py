@@ -169,7 +169,7 @@ def test_weibo_access_denied_page_is_a_refusal() -> None:
 
 
 def test_verify_tree_on_a_folder_without_manifest(tmp_path: Path) -> None:
-    from crawler.errors import UserError
+    from markwatch.errors import UserError
 
     (tmp_path / "a.txt").write_text("x")
     with pytest.raises(UserError, match=r"no manifest\.json"):

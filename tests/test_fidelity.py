@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 from spiders.jd import jd_search_url
 from spiders.parsers import parse_any
 from spiders.parsers.common import ParsedPage

@@ -87,7 +87,7 @@ def test_missing_image_is_a_reason_not_a_crash(tmp_path: Path) -> None:
 
 
 def test_brand_by_path_and_suspects_only(tmp_path: Path) -> None:
-    from crawler.brand import BRANDS_DIR
+    from markwatch.brand import BRANDS_DIR
 
     src = _write(
         tmp_path / "in.jsonl",

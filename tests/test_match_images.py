@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from crawler.brand import resolve_brand
+from markwatch.brand import resolve_brand
 from matchers.images import RECIPE, ReferenceSet, hamming_hex, hash_image
 from tests.matching.photos import make_photo
 

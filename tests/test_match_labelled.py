@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crawler.brand import resolve_brand
+from markwatch.brand import resolve_brand
 from matchers import Matcher
 from tests.matching import make_labelled
 from tests.matching.photos import make_photo

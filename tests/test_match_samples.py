@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from crawler.brand import resolve_brand
+from markwatch.brand import resolve_brand
 from matchers import Matcher
 from tests.conftest import sample_path
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.brand import resolve_brand
+from markwatch.brand import resolve_brand
 from matchers import ENGINE_VERSION, Matcher, MatchResult, Reason
 from matchers.score import combine, noisy_or, price_weight
 from tests.matching.photos import make_photo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.brand import resolve_brand
+from markwatch.brand import resolve_brand
 from matchers.lexicon import LexiconFinder, load_lexicon
 from matchers.normalize import fold, trie_regex
 from matchers.text import MarkFinder

@@ -13,7 +13,6 @@ from scrapy.http import HtmlResponse, Request, Response
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from crawler.errors import UserError
 from crawler.middlewares import (
     PlatformCookiesMiddleware,
     RefusalMiddleware,
@@ -24,6 +23,7 @@ from crawler.middlewares import (
     retry_after_seconds,
     to_sandbox,
 )
+from markwatch.errors import UserError
 from spiders.jd import JdSpider
 from spiders.weibo import WeiboSpider
 

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crawler.cli import cli
-from crawler.errors import UserError
+from markwatch.errors import UserError
 from storage.models import Listing, ReviewDecision
 from storage.queries import QueueFilter, listing_ids, queue
 from storage.review import TRANSITIONS, TransitionError, allowed, history, set_status

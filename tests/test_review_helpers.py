@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
-from crawler.brand import Brand as BrandConfig
-from crawler.brand import resolve_brand
+from markwatch.brand import Brand as BrandConfig
+from markwatch.brand import resolve_brand
 from storage.db import ready_engine
 from storage.ingest import IngestResult, ingest_batch, sync_brand
 from storage.models import Listing, ListingImage, MatchResult

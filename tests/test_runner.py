@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.brand import resolve_brand
 from crawler.runner import finish_run, start_run
+from markwatch.brand import resolve_brand
 from storage.db import ready_engine
 from storage.models import CrawlRun, CrawlRunPlatform
 

@@ -17,8 +17,8 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.brand import BRANDS_DIR, load_brand, resolve_brand
 from crawler.schedule import BrandLock, RedisBrandLock, Scheduler, is_due, last_fire
+from markwatch.brand import BRANDS_DIR, load_brand, resolve_brand
 from sandbox import Sandbox, serve
 from storage.db import ready_engine
 from storage.models import CrawlRun, CrawlRunPlatform

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from crawler import scoring
-from crawler.brand import resolve_brand
-from crawler.errors import UserError
 from crawler.runner import crawl_settings
+from markwatch.brand import resolve_brand
+from markwatch.errors import UserError
 from matchers import Matcher
 from tests.matching.photos import make_photo
 

@@ -15,8 +15,8 @@ from scrapy.exceptions import CloseSpider
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.errors import UserError
-from crawler.items import Listing, PageReport
+from markwatch.errors import UserError
+from markwatch.listing import Listing, PageReport
 from spiders.base import PlatformSpider, page_reported
 from spiders.jd import JdSpider
 from spiders.parsers.weibo import CHINA

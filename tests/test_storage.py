@@ -10,8 +10,8 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crawler.brand import resolve_brand
-from crawler.errors import UserError
+from markwatch.brand import resolve_brand
+from markwatch.errors import UserError
 from storage.db import check_current, current_revision, downgrade, head_revision, make_engine, upgrade
 from storage.ingest import RecordError, ingest_batch, sync_brand
 from storage.models import Listing, Mark, Observation, Seller

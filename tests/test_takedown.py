@@ -13,9 +13,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from crawler.brand import load_brand
 from crawler.cli import cli
-from crawler.errors import UserError
+from markwatch.brand import load_brand
+from markwatch.errors import UserError
 from storage.exports import (
     MAX_LINKS,
     export_package,
@@ -360,7 +360,7 @@ def test_a_failure_mid_build_leaves_nothing(
 
 
 def test_unregistered_matched_mark_cites_a_registered_one(sqlite_db: Engine, tmp_path: Path) -> None:
-    from crawler.brand import resolve_brand
+    from markwatch.brand import resolve_brand
     from storage.exports import right_for
 
     corvane = resolve_brand("corvane")

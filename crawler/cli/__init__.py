@@ -1,6 +1,6 @@
 """The ``markwatch`` command: one click group, one small module per room of commands.
 
-Every command shares the global ``--db`` option (or ``MARKWATCH_DB``). A :class:`~crawler.errors.UserError`
+Every command shares the global ``--db`` option (or ``MARKWATCH_DB``). A :class:`~markwatch.errors.UserError`
 raised anywhere below becomes one line on stderr and exit status 2, never a traceback.
 """
 

@@ -8,9 +8,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.brand import brand_files, load_brand
 from crawler.cli.common import CommandError
-from crawler.errors import UserError
+from markwatch.brand import brand_files, load_brand
+from markwatch.errors import UserError
 
 
 @click.group("brands")

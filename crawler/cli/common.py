@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from crawler.brand import Brand
+    from markwatch.brand import Brand
 
 
 class CommandError(click.ClickException):
@@ -68,7 +68,7 @@ class AppContext:
         return self._engine
 
     def brand(self, ref: str) -> Brand:
-        from crawler.brand import resolve_brand
+        from markwatch.brand import resolve_brand
 
         return resolve_brand(ref)
 

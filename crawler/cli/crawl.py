@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crawler.brand import PLATFORMS
 from crawler.cli.common import AppContext, max_pages_option, pass_app, sandbox_option
-from crawler.items import PageReport
 from crawler.runner import CrawlSummary, run_crawl
+from markwatch.listing import PageReport
+from markwatch.platforms import PLATFORMS
 
 ADVICE_STYLE = {"ok": "green", "empty": "cyan", "partial": "yellow", "interrupted": "yellow"}
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from crawler.cli.common import AppContext, pass_app
 from crawler.cli.review import build_filter, default_actor, filter_options
-from crawler.errors import UserError
+from markwatch.errors import UserError
 from storage.models import ListingStatus
 from storage.queries import latest_reasons, reason_text, select_listings
 

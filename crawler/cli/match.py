@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 import click
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 
 
 @click.command("match")
@@ -48,7 +48,7 @@ def match_command(brand_ref: str, input_path: Path, output_path: Path | None, su
     Example:
         markwatch match --brand veloria --input listings.jsonl --output scored.jsonl
     """
-    from crawler.brand import resolve_brand
+    from markwatch.brand import resolve_brand
     from matchers import Matcher
 
     brand = resolve_brand(brand_ref)

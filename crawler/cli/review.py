@@ -16,7 +16,7 @@ import click
 from sqlalchemy.orm import Session
 
 from crawler.cli.common import AppContext, pass_app
-from crawler.errors import UserError
+from markwatch.errors import UserError
 from storage.models import ListingStatus, utcnow
 from storage.queries import ALL_STATUSES, QueueFilter, QueueRow, brand_id_for, listing_ids, queue
 from storage.review import set_status

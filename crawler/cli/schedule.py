@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from crawler.brand import brand_files, load_brand, resolve_brand
 from crawler.cli.common import AppContext, CommandError, max_pages_option, pass_app, sandbox_option
 from crawler.schedule import Scheduler, next_fire
+from markwatch.brand import brand_files, load_brand, resolve_brand
 from storage.models import utcnow
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from crawler.brand import Brand
 from crawler.cli.common import AppContext, pass_app
 from crawler.cli.review import default_actor
-from crawler.errors import UserError
+from markwatch.brand import Brand
+from markwatch.errors import UserError
 from storage.models import CaseStatus
 from storage.queries import brand_id_for
 

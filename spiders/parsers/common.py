@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from w3lib.encoding import html_to_unicode
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 
 #: The outcomes a page can have. ``refused:<mode>`` carries the refusal mode after the colon.
 OUTCOMES = ("ok", "empty", "layout-changed")
@@ -80,6 +80,16 @@ def to_text(body: bytes | str, content_type: str | None = None) -> str:
     """
     if isinstance(body, str):
         return body
+    if not (content_type and "charset" in content_type.lower()):
+        # A page saved by a browser keeps its ``<meta charset=gbk>`` but is written as UTF-8; real GBK
+        # text with Chinese in it is almost never valid UTF-8, so a clean UTF-8 decode wins.
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if not text.isascii():
+                return text.removeprefix("\ufeff")
     _, text = html_to_unicode(content_type, body)
     bad = text.count("\ufffd")
     if bad > 3:  # a GBK page saved or served under a utf-8 label (seen in real Weibo error pages)

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 from spiders.parsers.common import (
     ParsedPage,
     absolute,

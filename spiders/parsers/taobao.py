@@ -7,7 +7,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 from spiders.parsers.common import (
     ParsedPage,
     absolute,

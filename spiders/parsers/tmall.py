@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from parsel import Selector
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 from spiders.parsers.common import (
     ParsedPage,
     absolute,

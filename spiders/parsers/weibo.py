@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from parsel import Selector
 
-from crawler.items import Listing
+from markwatch.listing import Listing
 from spiders.parsers.common import (
     ParsedPage,
     absolute,

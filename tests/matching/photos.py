@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
 
-from crawler.brand import BRANDS_DIR
+from markwatch.brand import BRANDS_DIR
 from sandbox.imagegen import official_style, product_photo, random_style
 
 

@@ -29,13 +29,12 @@ from pydantic import (
     model_validator,
 )
 
-from crawler.errors import UserError
+from markwatch.errors import UserError
 
 #: Where the shipped brand files live; a brand may be named by slug when its file is here.
 BRANDS_DIR = Path(__file__).resolve().parent.parent / "configs" / "brands"
 
 #: The platforms markwatch crawls.
-PLATFORMS = ("taobao", "tmall", "jd", "weibo")
 
 #: Offices whose registration China-facing platforms accept as proof of the right.
 CHINESE_OFFICES = frozenset({"CNIPA", "CN", "CTMO", "SAIC"})
