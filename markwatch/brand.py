@@ -371,12 +371,44 @@ def _describe(error: ValidationError, where: str) -> str:
         hint = f"; did you mean `{near[0]}`?" if near else ""
         return f"{where}: unknown key `{dotted}`{hint}"
     if first["type"] == "missing":
+        # A missing key beside an unknown one at the same level is most often a misspelling of it.
+        parent = loc[:-1]
+        unknown = [
+            str(e["loc"][-1])
+            for e in error.errors()
+            if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == parent
+        ]
+        near = difflib.get_close_matches(str(loc[-1]), unknown, n=1, cutoff=0.5)
+        if near:
+            prefix = ".".join(str(p) for p in parent)
+            shown_key = f"{prefix}.{near[0]}" if prefix else near[0]
+            return (
+                f"{where}: missing key `{dotted}`; found unknown key `{shown_key}`: "
+                f"rename it to `{loc[-1]}`"
+            )
+        if unknown:
+            return f"{where}: missing key `{dotted}` (unknown key(s) here: {', '.join(unknown)})"
         return f"{where}: missing key `{dotted}`"
     msg = first["msg"].removeprefix("Value error, ")
     value = first.get("input")
     shown = f" (got {value!r})" if isinstance(value, str | int | float) and len(repr(value)) < 60 else ""
     more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
     return f"{where}: `{dotted}`: {msg}{shown}{more}"
+
+
+class _BrandLoader(yaml.SafeLoader):
+    """YAML's safe loader whose impossible dates (``2032-02-30``) are a YAML error with a line number."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"impossible date {node.value!r} ({exc})", node.start_mark
+            ) from None
+
+
+_BrandLoader.add_constructor("tag:yaml.org,2002:timestamp", _BrandLoader.construct_yaml_timestamp)
 
 
 def load_brand(path: str | Path) -> Brand:
@@ -389,7 +421,7 @@ def load_brand(path: str | Path) -> Brand:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read brand file ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_BrandLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark is not None else ""

@@ -141,3 +141,28 @@ def test_authorised_seller_lookup() -> None:
     assert brand.authorised_seller("tmall", "2200011") is not None
     assert brand.authorised_seller("taobao", "2200011") is None
     assert isinstance(brand, Brand)
+
+
+def test_a_misspelt_required_key_names_the_unknown_key_and_the_fix(brand_dir: Path) -> None:
+    """Issue 11 finding 15: ``serch_terms`` used to give only "missing key `search_terms`"."""
+    data = veloria(brand_dir)
+    data["serch_terms"] = data.pop("search_terms")
+    with pytest.raises(UserError) as err:
+        load_brand(write(brand_dir, data))
+    line = str(err.value)
+    assert "\n" not in line
+    assert "missing key `search_terms`" in line
+    assert "unknown key `serch_terms`" in line and "rename it to `search_terms`" in line
+
+
+def test_an_impossible_date_is_one_line_with_its_line_number(brand_dir: Path) -> None:
+    """Issue 11 finding 14: ``expires: 2032-02-30`` raised a ValueError traceback from the YAML loader."""
+    path = brand_dir / "veloria.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "expires: 2032-04-13" in text
+    path.write_text(text.replace("expires: 2032-04-13", "expires: 2032-02-30", 1), encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        load_brand(path)
+    assert "impossible date '2032-02-30'" in str(err.value)
+    lineno = next(i for i, line in enumerate(text.splitlines(), 1) if "expires: 2032-04-13" in line)
+    assert f"line {lineno}" in str(err.value)
