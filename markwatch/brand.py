@@ -383,8 +383,7 @@ def _describe(error: ValidationError, where: str) -> str:
             prefix = ".".join(str(p) for p in parent)
             shown_key = f"{prefix}.{near[0]}" if prefix else near[0]
             return (
-                f"{where}: missing key `{dotted}`; found unknown key `{shown_key}`: "
-                f"rename it to `{loc[-1]}`"
+                f"{where}: missing key `{dotted}`; found unknown key `{shown_key}`: rename it to `{loc[-1]}`"
             )
         if unknown:
             return f"{where}: missing key `{dotted}` (unknown key(s) here: {', '.join(unknown)})"
@@ -421,7 +420,7 @@ def load_brand(path: str | Path) -> Brand:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read brand file ({exc})") from None
     try:
-        data = yaml.load(text, Loader=_BrandLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_BrandLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark is not None else ""

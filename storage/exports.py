@@ -51,7 +51,8 @@ from sqlalchemy.orm import Session
 from markwatch.brand import Brand as BrandConfig
 from markwatch.brand import Mark as BrandMark
 from markwatch.errors import UserError
-from markwatch.platforms import PLATFORMS
+from markwatch.platforms import PLATFORMS, platform_url_problem
+from markwatch.safety import csv_cell, display_text
 from storage.cases import create_case
 from storage.ingest import sync_brand
 from storage.models import (
@@ -469,6 +470,13 @@ def export_package(
                 f"{ev.captured_at:%Y-%m-%d %H:%M}Z: not reported"
             )
             continue
+        url_problem = platform_url_problem(platform, lst.url)
+        if url_problem is not None:
+            skipped.append(
+                f"listing {lst.id} ({display_text(lst.item_id)[:40]}): its URL is not {platform}'s own "
+                f"({url_problem}): not reported; check the listing"
+            )
+            continue
         mark, note = right_for(brand, lst.mark_key, today)
         assert mark is not None  # a Chinese mark exists (checked above)
         if note:
@@ -640,28 +648,46 @@ def write_table(path_csv: Path, rows: Sequence[dict[str, Any]], columns: Sequenc
     with path_csv.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(neutralised_rows(rows))
     write_xlsx(path_csv.with_suffix(".xlsx"), rows, columns)
+
+
+def neutralised_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """CSV rows in which no cell is a formula a spreadsheet would run (titles are counterfeiters')."""
+    return [{k: csv_cell(v) for k, v in row.items()} for row in rows]
 
 
 def write_xlsx(
     path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str = "links"
 ) -> None:
+    """Rows as an XLSX sheet in which every string is stored as text: a title such as
+    ``=HYPERLINK(…)`` stays a string, never a formula, and characters XLSX cannot hold are dropped."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
     ws.append(list(columns))
     for row in rows:
-        ws.append([_cell(row.get(c)) for c in columns])
+        cells = []
+        for c in columns:
+            cell = WriteOnlyCell(ws, value=_cell(row.get(c)))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl would store a leading "=" as a formula
+            cells.append(cell)
+        ws.append(cells)
     wb.save(path)
 
 
 def _cell(value: Any) -> Any:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if value is None:
         return ""
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -713,7 +739,8 @@ def render_notice(
     )
     zh = t["notice"]["zh"].format_map(fields)
     en = t["notice"]["en"].format_map(fields)
-    return f"{zh.rstrip()}\n\n{'=' * 72}\n\n{en.rstrip()}\n"
+    # titles and URLs quoted in the notice are counterfeiters' text: no bidi overrides, no controls
+    return display_text(f"{zh.rstrip()}\n\n{'=' * 72}\n\n{en.rstrip()}\n", keep_newlines=True)
 
 
 #: A CJK font for labels on comparison images (Debian's fonts-noto-cjk); PIL's default otherwise.
@@ -860,7 +887,10 @@ def _write_package(
             write_table(cdir / "connection.csv", [_connection(c, lk) for lk in c.links], CONNECTION_COLUMNS)
     write_table(root / "links.csv", all_rows, LINK_COLUMNS)
     (root / "checklist.md").write_text(
-        _checklist(brand, platform, complaints, documents, warnings, skipped, when), encoding="utf-8"
+        display_text(
+            _checklist(brand, platform, complaints, documents, warnings, skipped, when), keep_newlines=True
+        ),
+        encoding="utf-8",
     )
     data = {
         "tool": "markwatch",

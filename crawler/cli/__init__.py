@@ -56,6 +56,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
         markwatch crawl veloria --sandbox http://127.0.0.1:8710
     """
     ctx.obj = AppContext(db_url=db_url)
+    ctx.call_on_close(ctx.obj.close)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -42,6 +42,7 @@ class MarkwatchGroup(click.Group):
             staging = click.Group()
             module.register(staging)
             for name, command in staging.commands.items():
+                _accept_db_option(command)
                 self.commands.setdefault(name, command)
         return super().get_command(ctx, cmd_name)
 
@@ -50,6 +51,34 @@ class MarkwatchGroup(click.Group):
             return super().invoke(ctx)
         except UserError as exc:
             raise CommandError(str(exc)) from None
+
+
+def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    app = ctx.find_object(AppContext)
+    if app is not None:
+        app.db_url = value
+        app._engine = None
+
+
+def _accept_db_option(command: click.Command) -> None:
+    """Let ``--db URL`` follow the subcommand too (``markwatch suspects --db URL``): people type it there."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_db_option(sub)
+        return
+    if any("--db" in getattr(p, "opts", ()) for p in command.params):
+        return
+    command.params.append(
+        click.Option(
+            ["--db"],
+            metavar="URL",
+            expose_value=False,
+            callback=_set_db,
+            help="Database URL (the same as `markwatch --db URL …`).",
+        )
+    )
 
 
 @dataclass
@@ -67,6 +96,12 @@ class AppContext:
             check_current(self._engine)
         return self._engine
 
+    def close(self) -> None:
+        """Close the database connections (run when the command ends)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def brand(self, ref: str) -> Brand:
         from markwatch.brand import resolve_brand
 
@@ -74,6 +109,26 @@ class AppContext:
 
 
 pass_app = click.make_pass_decorator(AppContext)
+
+
+def term(value: object) -> Any:
+    """A listing field for a Rich table or line: plain text (``[/]`` and ``[link=…]`` stay literal),
+    without control, escape or bidi characters. Returns a :class:`rich.text.Text`."""
+    from rich.text import Text
+
+    from markwatch.safety import display_text
+
+    return Text(display_text(value))
+
+
+def term_lines(values: list[str]) -> Any:
+    """Several hostile strings as one multi-line Rich cell (each line as :func:`term` makes it)."""
+    from rich.text import Text
+
+    from markwatch.safety import display_text
+
+    return Text("\n").join(Text(display_text(v)) for v in values)
+
 
 #: ``--max-pages`` of the commands that crawl.
 max_pages_option = click.option(

@@ -10,8 +10,9 @@ from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from crawler.cli.common import AppContext, max_pages_option, pass_app, sandbox_option
+from crawler.cli.common import AppContext, max_pages_option, pass_app, sandbox_option, term
 from crawler.runner import CrawlSummary, run_crawl
 from markwatch.listing import PageReport
 from markwatch.platforms import PLATFORMS
@@ -47,7 +48,7 @@ def print_summary(console: Console, summary: CrawlSummary) -> None:
     console.print(table)
     for p in summary.platforms:
         if p.detail and p.outcome != "ok":
-            console.print(f"[bold]{p.platform}[/bold]: {p.detail}", soft_wrap=True)
+            console.print(Text.assemble((p.platform, "bold"), ": ", term(p.detail)), soft_wrap=True)
 
 
 def crawl_with_progress(

@@ -13,9 +13,10 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session
 
-from crawler.cli.common import AppContext, pass_app
+from crawler.cli.common import AppContext, pass_app, term, term_lines
 from crawler.cli.crawl import crawl_with_progress, print_summary
 from storage.db import safe_url, upgrade
 from storage.queries import QueueFilter, brand_id_for, queue, reason_text
@@ -64,8 +65,10 @@ def demo(app: AppContext, brand_ref: str, max_pages: int, seed: int, size: int, 
     table.add_column("why (strongest reasons first)", ratio=3, overflow="fold")
     for r in rows:
         price = f" · {r.price:.0f} {r.currency or ''}" if r.price is not None else ""
-        listing = f"[bold]{r.platform}[/bold] {r.title}\n{r.seller_name or r.seller_id or ''}{price}"
-        why = "\n".join(_short(reason_text(x)) for x in r.reasons[:3])
+        listing = Text.assemble(
+            (r.platform, "bold"), " ", term(r.title), "\n", term(r.seller_name or r.seller_id or ""), price
+        )
+        why = term_lines([_short(reason_text(x)) for x in r.reasons[:3]])
         table.add_row(str(r.id), listing, f"{r.score or 0:.2f}", why)
     console.print(table)
     db = "" if app.db_url is None else f" --db {app.db_url}"

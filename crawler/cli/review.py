@@ -15,7 +15,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from crawler.cli.common import AppContext, pass_app
+from crawler.cli.common import AppContext, pass_app, term, term_lines
 from markwatch.errors import UserError
 from storage.models import ListingStatus, utcnow
 from storage.queries import ALL_STATUSES, QueueFilter, QueueRow, brand_id_for, listing_ids, queue
@@ -185,10 +185,12 @@ def emit(
         click.echo(f"{output}: {len(rows)} row(s)", err=True)
         return
     if fmt == "csv":
+        from storage.exports import neutralised_rows
+
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(neutralised_rows(rows))
         text = buf.getvalue()
     else:
         text = json.dumps(list(json_rows if json_rows is not None else rows), ensure_ascii=False, indent=2)
@@ -233,10 +235,10 @@ def _queue_table(rows: Sequence[QueueRow]) -> None:
             "" if r.score is None else f"{r.score:.2f}",
             r.status,
             r.platform,
-            r.title,
-            r.seller_name or r.seller_id or "",
+            term(r.title),
+            term(r.seller_name or r.seller_id or ""),
             "" if r.price is None else f"{r.price:,.2f}",
-            "\n".join(reasons[:4]) + (f"\n(+{len(reasons) - 4} more)" if len(reasons) > 4 else ""),
+            term_lines(reasons[:4] + ([f"(+{len(reasons) - 4} more)"] if len(reasons) > 4 else [])),
         )
     Console(width=max(120, Console().width)).print(table)
 
@@ -473,8 +475,8 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
     t.add_column("shares photos with", max_width=40, overflow="fold")
     for r in report:
         t.add_row(
-            r.key,
-            r.name or "",
+            term(r.key),
+            term(r.name or ""),
             str(r.listings),
             str(r.suspects),
             str(r.confirmed),
@@ -482,7 +484,7 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
             str(r.removed),
             str(r.relisted),
             "yes" if r.repeat_offender else "",
-            ", ".join(r.linked),
+            term(", ".join(r.linked)),
         )
     console.print(t)
     g_table = Table(title=f"Shops linked by the same photos (within {bits} bits)")
@@ -490,7 +492,7 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
         g_table.add_column(col)
     for n, g in enumerate(groups, 1):
         shown = ", ".join(f"#{lk.listing_a}~#{lk.listing_b} ({lk.distance})" for lk in g.links[:5])
-        g_table.add_row(str(n), ", ".join(g.platforms), "\n".join(s.key for s in g.sellers), shown)
+        g_table.add_row(str(n), ", ".join(g.platforms), term_lines([s.key for s in g.sellers]), shown)
     console.print(g_table)
 
 

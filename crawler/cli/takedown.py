@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from crawler.cli.common import AppContext, pass_app
+from crawler.cli.common import AppContext, pass_app, term, term_lines
 from crawler.cli.review import default_actor
 from markwatch.brand import Brand
 from markwatch.errors import UserError
@@ -222,11 +222,11 @@ def list_(
             r.mark_key,
             r.reason,
             r.status,
-            r.complaint_number or "",
+            term(r.complaint_number or ""),
             str(r.links),
             f"{r.submitted_at:%Y-%m-%d}" if r.submitted_at else "",
             str(r.deadline or ""),
-            "\n".join(r.alerts),
+            term_lines(r.alerts),
             style="bold red" if r.overdue else None,
         )
     Console(width=max(120, Console().width)).print(t)
