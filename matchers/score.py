@@ -211,7 +211,29 @@ class Matcher:
         return self.score_many([listing])[0]
 
     def score_many(self, listings: Sequence[Mapping[str, Any]]) -> list[MatchResult]:
-        """Score a batch: the names are looked for in all titles and seller names at once."""
+        """Score a batch: the names are looked for in all titles and seller names at once.
+
+        Text fields longer than :data:`MAX_TEXT` (:data:`MAX_SELLER` for the seller name) are cut
+        before matching, and the cut is a reason of its own: a 420,000-character title otherwise
+        kept the matcher busy for minutes.
+        """
+        capped = [cap_text(item) for item in listings]
+        results = self._score_capped([item for item, _ in capped])
+        for result, (_, cut) in zip(results, capped, strict=True):
+            if cut:
+                result.reasons.append(
+                    Reason(
+                        "info",
+                        "text cut before matching: "
+                        + "; ".join(cut)
+                        + " (anything past the cut was not read)",
+                        0.0,
+                        {"role": "info", "rule": "text-cap"},
+                    )
+                )
+        return results
+
+    def _score_capped(self, listings: Sequence[Mapping[str, Any]]) -> list[MatchResult]:
         titles = [listing_text(item) for item in listings]
         sellers = [_text(item.get("seller_name")) for item in listings]
         title_hits = self.marks.find_many(titles, "title")
@@ -547,6 +569,26 @@ def _mark_text(brand: Brand, mark_id: str) -> str:
 
 #: Fields besides the title whose text is read too (a post's text, a subtitle).
 TEXT_KEYS = ("text", "content", "subtitle", "description")
+
+#: The most characters of a title or text field that are matched (a Weibo long post is ≤ 5,000;
+#: marketplace titles are ≤ 60). Past it, matching cost grows with no gain for an analyst.
+MAX_TEXT = 5_000
+#: The most characters of a seller name that are matched (shop names are ≤ 30).
+MAX_SELLER = 200
+
+
+def cap_text(listing: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[str]]:
+    """``listing`` with over-long text fields cut, and what was cut ("title: 5,000 of 420,000 chars")."""
+    cut: list[str] = []
+    changed: dict[str, Any] = {}
+    for key, limit in (("title", MAX_TEXT), *((k, MAX_TEXT) for k in TEXT_KEYS), ("seller_name", MAX_SELLER)):
+        value = listing.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            changed[key] = value[:limit]
+            cut.append(f"{key} {limit:,} of {len(value):,} characters")
+    if not changed:
+        return listing, cut
+    return {**listing, **changed}, cut
 
 
 def listing_text(listing: Mapping[str, Any]) -> str:

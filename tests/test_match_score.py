@@ -303,3 +303,26 @@ def test_photos_and_names_never_lower(
     ).score
     assert with_photo >= plain - 1e-9
     assert named_with_photo >= with_photo - 1e-9
+
+
+def test_over_long_text_is_cut_before_matching_and_says_so() -> None:
+    """Issue 11 finding 10: a 420k-character title kept the matcher busy for minutes (quadratic)."""
+    from markwatch.brand import resolve_brand
+    from matchers import Matcher
+    from matchers.score import MAX_SELLER, MAX_TEXT, cap_text
+
+    long_title = "手提包 " * 105_000 + "VELORIA 高仿"  # 420k characters; the mark only past the cut
+    listing = {"platform": "taobao", "item_id": "1", "title": long_title, "seller_name": "店" * 1000}
+    view, cut = cap_text(listing)
+    assert len(view["title"]) == MAX_TEXT and len(view["seller_name"]) == MAX_SELLER
+    assert cut == [
+        f"title {MAX_TEXT:,} of {len(long_title):,} characters",
+        f"seller_name {MAX_SELLER:,} of 1,000 characters",
+    ]
+    assert listing["title"] is long_title  # the caller's record is not changed
+    result = Matcher(resolve_brand("veloria")).score(listing)
+    info = [r for r in result.reasons if r.data.get("rule") == "text-cap"]
+    assert len(info) == 1 and f"{len(long_title):,} characters" in info[0].detail and info[0].weight == 0
+    assert not any(r.kind == "mark" for r in result.reasons)  # the mark past the cut was not read
+    short = {**listing, "title": "VELORIA 高仿 手提包", "seller_name": "店"}
+    assert cap_text(short) == (short, [])
