@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from markwatch.brand import Brand
+from markwatch.errors import UserError
 from storage.ingest import sync_brand
 from storage.models import Brand as BrandRow
 from storage.models import CrawlRun, utcnow
@@ -135,6 +136,27 @@ class RedisBrandLock:
 
 
 Lock = BrandLock | RedisBrandLock
+
+
+def check_redis(url: str) -> None:
+    """Raise :class:`UserError` with one line unless Redis answers at ``url`` (checked before any run)."""
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    except ValueError as exc:
+        raise UserError(
+            f"--redis {url!r} is not a Redis URL ({exc}): e.g. redis://127.0.0.1:6379/0"
+        ) from None
+    try:
+        client.ping()
+    except redis.exceptions.RedisError as exc:
+        raise UserError(
+            f"--redis {url}: Redis does not answer ({exc}): start it, or leave out --redis to keep the "
+            "locks in files"
+        ) from None
+    finally:
+        client.close()
 
 
 @dataclass

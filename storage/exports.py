@@ -33,6 +33,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import os
@@ -676,7 +677,9 @@ def write_xlsx(
                 cell.data_type = "s"  # openpyxl would store a leading "=" as a formula
             cells.append(cell)
         ws.append(cells)
-    wb.save(path)
+    buf = io.BytesIO()  # built in memory, then written whole: a full disk fails one write, not a zip
+    wb.save(buf)
+    path.write_bytes(buf.getvalue())
 
 
 def _cell(value: Any) -> Any:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -134,11 +136,68 @@ def term_lines(values: list[str]) -> Any:
 max_pages_option = click.option(
     "--max-pages", default=3, show_default=True, type=click.IntRange(1, 100), help="Result pages per term."
 )
+
+
+def _check_sandbox_url(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(
+            f"--sandbox {value!r} is not a URL: give the sandbox's address, e.g. http://127.0.0.1:8710 "
+            "(markwatch sandbox prints it)"
+        )
+    return value.rstrip("/")
+
+
 #: ``--sandbox URL`` of the commands that crawl.
 sandbox_option = click.option(
     "--sandbox",
     "sandbox_url",
     envvar="MARKWATCH_SANDBOX_URL",
     metavar="URL",
+    callback=_check_sandbox_url,
     help="Crawl the local sandbox at URL instead of the real platforms (env MARKWATCH_SANDBOX_URL).",
 )
+
+
+def writable_dir(path: Path, option: str) -> Path:
+    """``path`` as a folder markwatch can write to (made if missing), checked before any work starts.
+
+    Raises :class:`UserError` naming the option when it cannot be made or written (read-only, full,
+    a file in the way), so a crawl or export never fails half-way for it.
+    """
+    import tempfile
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".markwatch-write-check-") as probe:
+            probe.write(b"markwatch")
+            probe.flush()
+            os.fsync(probe.fileno())
+    except OSError as exc:
+        raise UserError(
+            f"{option} {path}: cannot write there ({exc.strerror or exc}): choose a folder you can "
+            "write to, with free space"
+        ) from None
+    return path
+
+
+def write_output(path: Path, data: str | bytes, option: str = "--output", encoding: str = "utf-8") -> None:
+    """Write a command's output file; a read-only, full or missing place is one line naming the option."""
+    try:
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding=encoding)
+    except OSError as exc:
+        raise UserError(
+            f"{option} {path}: cannot write it ({exc.strerror or exc}): choose a file in a folder you can "
+            "write to, with free space"
+        ) from None

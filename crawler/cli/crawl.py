@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from crawler.cli.common import AppContext, max_pages_option, pass_app, sandbox_option, term
+from crawler.cli.common import AppContext, max_pages_option, pass_app, sandbox_option, term, writable_dir
 from crawler.runner import CrawlSummary, run_crawl
 from markwatch.listing import PageReport
 from markwatch.platforms import PLATFORMS
@@ -64,6 +64,7 @@ def crawl_with_progress(
 ) -> CrawlSummary:
     brand = app.brand(brand_ref)
     app.engine()  # one-line errors for an unreachable or old database, before Scrapy starts
+    writable_dir(photos_dir, "--photos-dir")
     chosen = list(platforms) or [str(p) for p in brand.platforms]
     progress = Progress(
         TextColumn("{task.fields[platform]:<7}"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -88,10 +89,18 @@ def match_command(brand_ref: str, input_path: Path, output_path: Path | None, su
                 counts["suspects"] += _flush(matcher, batch, out, suspects_only)
                 batch = []
         counts["suspects"] += _flush(matcher, batch, out, suspects_only)
+        if out is not sys.stdout:
+            out.close()  # a full disk shows here, at the latest
+    except OSError as exc:
+        raise UserError(
+            f"{output_path or 'standard output'}: cannot write the output ({exc.strerror or exc}) after "
+            f"{counts['read']} listing(s): free some space or choose another --output"
+        ) from None
     finally:
         source.close()
-        if out is not sys.stdout:
-            out.close()
+        if out is not sys.stdout and not out.closed:
+            with contextlib.suppress(OSError):  # already reported above
+                out.close()
     click.echo(
         f"{counts['read']} listing(s) scored for {brand.name}, {counts['suspects']} suspect(s), "
         f"{counts['skipped']} line(s) skipped",

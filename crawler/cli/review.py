@@ -15,7 +15,7 @@ from typing import Any
 import click
 from sqlalchemy.orm import Session
 
-from crawler.cli.common import AppContext, pass_app, term, term_lines
+from crawler.cli.common import AppContext, pass_app, term, term_lines, write_output
 from markwatch.errors import UserError
 from storage.models import ListingStatus, utcnow
 from storage.queries import ALL_STATUSES, QueueFilter, QueueRow, brand_id_for, listing_ids, queue
@@ -181,7 +181,11 @@ def emit(
             raise UserError("--format xlsx needs --output FILE.xlsx")
         from storage.exports import write_xlsx
 
-        write_xlsx(output, rows, columns, title="suspects")
+        write_output(output, b"")  # one line for a folder that cannot be written, before building
+        try:
+            write_xlsx(output, rows, columns, title="suspects")
+        except OSError as exc:
+            raise UserError(f"--output {output}: cannot write it ({exc.strerror or exc})") from None
         click.echo(f"{output}: {len(rows)} row(s)", err=True)
         return
     if fmt == "csv":
@@ -198,7 +202,7 @@ def emit(
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        write_output(output, text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
         click.echo(f"{output}: {len(rows)} row(s)", err=True)
 
 

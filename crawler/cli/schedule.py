@@ -8,8 +8,15 @@ from pathlib import Path
 
 import click
 
-from crawler.cli.common import AppContext, CommandError, max_pages_option, pass_app, sandbox_option
-from crawler.schedule import Scheduler, next_fire
+from crawler.cli.common import (
+    AppContext,
+    CommandError,
+    max_pages_option,
+    pass_app,
+    sandbox_option,
+    writable_dir,
+)
+from crawler.schedule import Scheduler, check_redis, next_fire
 from markwatch.brand import brand_files, load_brand, resolve_brand
 from storage.models import utcnow
 
@@ -62,6 +69,9 @@ def schedule(
     brands = [b for b in brands if b.schedule]
     if not brands:
         raise CommandError('no brand has a `schedule`: add one (e.g. schedule: "0 3 * * *") to its YAML')
+    if redis_url:
+        check_redis(redis_url)
+    writable_dir(state_dir, "--state-dir")
     scheduler = Scheduler(app.engine(), app.db_url, brands, state_dir, sandbox_url, max_pages, redis_url)
     now = utcnow()
     for b in brands:

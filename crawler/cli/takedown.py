@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from crawler.cli.common import AppContext, pass_app, term, term_lines
+from crawler.cli.common import AppContext, pass_app, term, term_lines, writable_dir
 from crawler.cli.review import default_actor
 from markwatch.brand import Brand
 from markwatch.errors import UserError
@@ -67,9 +67,16 @@ def export(app: AppContext, platform: str, brand_ref: str | None, out: Path, act
     """
     from storage.exports import export_package
 
-    with Session(app.engine()) as session, session.begin():
-        brand = app.brand(brand_ref) if brand_ref else _only_brand(app, session)
-        result = export_package(session, brand, platform, out, actor=actor)
+    fresh = not out.exists()
+    writable_dir(out, "--out")  # before any work: a read-only or full place is one line
+    try:
+        with Session(app.engine()) as session, session.begin():
+            brand = app.brand(brand_ref) if brand_ref else _only_brand(app, session)
+            result = export_package(session, brand, platform, out, actor=actor)
+    except BaseException:
+        if fresh and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # leave no empty folder behind when nothing was exported
+        raise
     click.echo(
         f"{result.out}: {len(result.complaints)} complaint(s), {result.links} link(s), "
         f"{result.files} file(s); "
