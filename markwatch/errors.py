@@ -6,11 +6,35 @@ a key, a URL, a listing), never in terms of one front end's flags: the CLI adds 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class NextStep(StrEnum):
+    """What the user should do next, named once; each front end says it in its own words (the CLI
+    as a command line, the console as a link)."""
+
+    upgrade_db = "upgrade-db"  # migrate the database to the code's schema
+    list_cases = "list-cases"  # look the case ids up
+    list_listings = "list-listings"  # look the listing ids up
+    confirm_suspects = "confirm-suspects"  # confirm suspects before exporting
+    capture_evidence = "capture-evidence"  # capture evidence of confirmed listings
+
 
 class UserError(Exception):
-    """A problem with the user's input or environment, shown as one line with exit status 2."""
+    """A problem with the user's input or environment, shown as one line with exit status 2.
+
+    ``param`` names the input at fault by its Python name (``min_score``, ``out``): the CLI shows it as
+    its option (``--min-score``), the console as its form field. ``next_step`` says what to do next.
+    The message itself names neither, so library code never speaks of one front end's flags.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, *, param: str | None = None, next_step: NextStep | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.param = param
+        self.next_step = next_step
 
 
 class ConfigError(UserError):

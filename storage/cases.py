@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from markwatch.errors import UserError
+from markwatch.errors import NextStep, UserError
 from storage.ingest import IngestResult
 from storage.models import (
     CaseEvent,
@@ -93,7 +93,7 @@ def _today(now: dt.datetime | None) -> dt.date:
 def get_case(session: Session, case_id: int) -> TakedownCase:
     case = session.get(TakedownCase, case_id)
     if case is None:
-        raise UserError(f"no case {case_id}: see `markwatch takedown list`")
+        raise UserError(f"no case {case_id}", next_step=NextStep.list_cases)
     return case
 
 
@@ -159,7 +159,7 @@ def set_case_status(
     when = at or utcnow()
     if target == C.submitted:
         if not number or not number.strip():
-            raise UserError(f"case {case.id}: give the platform's complaint number (--number N)")
+            raise UserError(f"case {case.id}: give the platform's complaint number", param="number")
         case.complaint_number = number.strip()
         case.submitted_at = when
     links = {link.listing_id: link for link in case.links}

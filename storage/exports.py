@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from markwatch.brand import Brand as BrandConfig
 from markwatch.brand import Mark as BrandMark
-from markwatch.errors import UserError
+from markwatch.errors import NextStep, UserError
 from markwatch.platforms import PLATFORMS, platform_url_problem
 from markwatch.safety import csv_cell, display_text
 from storage.cases import create_case
@@ -398,12 +398,12 @@ def package_dir(out: Path, slug: str, platform: str, when: dt.datetime) -> Path:
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
         return out
     if not out.is_dir():
-        raise UserError(f"{out} is a file: give a folder for --out")
+        raise UserError(f"{out} is a file: give a folder", param="out")
     if (out / MANIFEST).exists():
-        raise UserError(f"{out} already holds a package: choose another --out")
+        raise UserError(f"{out} already holds a package: choose another folder", param="out")
     inner = out / f"{slug}-{platform}-{when:%Y%m%dT%H%M%SZ}"
     if inner.exists():
-        raise UserError(f"{inner} already exists: choose another --out")
+        raise UserError(f"{inner} already exists: choose another folder", param="out")
     return inner
 
 
@@ -455,8 +455,8 @@ def export_package(
     )
     if not listings:
         raise UserError(
-            f"nothing confirmed for {brand.slug} on {platform}: confirm suspects first "
-            f"(markwatch review ID --confirm); nothing was written"
+            f"nothing confirmed for {brand.slug} on {platform}, nothing was written",
+            next_step=NextStep.confirm_suspects,
         )
     reasons = latest_reasons(session, [lst.id for lst in listings])
     evidence = latest_evidence(session, [lst.id for lst in listings])
@@ -587,8 +587,8 @@ def _copy_evidence(link: PackageLink, dest: Path) -> None:
     src = Path(ev.directory)
     if not src.is_dir():
         raise UserError(
-            f"evidence for listing {link.listing.id} is missing at {src}: capture it again "
-            f"(markwatch evidence capture --status confirmed); nothing was written"
+            f"evidence for listing {link.listing.id} is missing at {src}, nothing was written",
+            next_step=NextStep.capture_evidence,
         )
     dest.mkdir(parents=True)
     names = [*ev.files, MANIFEST] if (src / MANIFEST).is_file() else list(ev.files)

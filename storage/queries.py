@@ -47,7 +47,7 @@ class QueueFilter:
             if s not in ALL_STATUSES:
                 raise UserError(f"unknown status {s!r}: use one of {', '.join(ALL_STATUSES)}")
         if self.min_score is not None and not 0.0 <= self.min_score <= 1.0:
-            raise UserError(f"--min-score {self.min_score} must be between 0 and 1")
+            raise UserError(f"minimum score {self.min_score} must be between 0 and 1", param="min_score")
 
 
 @dataclass

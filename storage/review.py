@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from markwatch.errors import UserError
+from markwatch.errors import NextStep, UserError
 from storage.models import Listing, ListingStatus, ReviewDecision, utcnow
 
 S = ListingStatus
@@ -92,7 +92,7 @@ def set_status(
     """
     target = ListingStatus(to_status).value
     if not actor or not actor.strip():
-        raise UserError("say who made the change (--actor NAME)")
+        raise UserError("say who made the change (a name)", param="actor")
     ids = list(dict.fromkeys(int(i) for i in listing_ids))
     if not ids:
         return ChangeResult()
@@ -100,7 +100,7 @@ def set_status(
     missing = [i for i in ids if i not in listings]
     if missing:
         shown = ", ".join(str(i) for i in missing[:10])
-        raise UserError(f"no listing with id {shown}: see `markwatch suspects` for the ids")
+        raise UserError(f"no listing with id {shown}", next_step=NextStep.list_listings)
     result = ChangeResult()
     problems: list[str] = []
     for i in ids:

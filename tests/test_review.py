@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from crawler.cli import cli
-from markwatch.errors import UserError
+from crawler.cli.common import cli_message
+from markwatch.errors import NextStep, UserError
 from storage.models import Listing, ReviewDecision
 from storage.queries import QueueFilter, listing_ids, queue
 from storage.review import TRANSITIONS, TransitionError, allowed, history, set_status
@@ -106,10 +107,14 @@ def test_impossible_change_is_refused_and_nothing_changes(review_db: Engine) -> 
 def test_unknown_id_and_missing_actor(sqlite_db: Engine) -> None:
     _seed(sqlite_db)
     with Session(sqlite_db) as s:
-        with pytest.raises(UserError, match="no listing with id 9999"):
+        with pytest.raises(UserError, match="no listing with id 9999") as err:
             set_status(s, [9999], "confirmed", actor="lin")
-        with pytest.raises(UserError, match="actor"):
+        assert err.value.next_step is NextStep.list_listings
+        assert cli_message(err.value) == "no listing with id 9999: see `markwatch suspects` for the ids"
+        with pytest.raises(UserError, match="who made the change") as err:
             set_status(s, [1], "confirmed", actor=" ")
+        assert err.value.param == "actor" and "--" not in str(err.value)  # the library names no CLI flag
+        assert cli_message(err.value) == "--actor: say who made the change (a name)"
 
 
 def test_same_status_is_left_alone(sqlite_db: Engine) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from markwatch.errors import UserError
+from markwatch.errors import NextStep, UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -52,7 +52,7 @@ class MarkwatchGroup(click.Group):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(cli_message(exc)) from None
 
 
 def _set_db(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -81,6 +81,28 @@ def _accept_db_option(command: click.Command) -> None:
             help="Database URL (the same as `markwatch --db URL …`).",
         )
     )
+
+
+#: How the CLI says each :class:`NextStep`.
+CLI_STEPS = {
+    NextStep.upgrade_db: "run `markwatch db upgrade`",
+    NextStep.list_cases: "see `markwatch takedown list`",
+    NextStep.list_listings: "see `markwatch suspects` for the ids",
+    NextStep.confirm_suspects: "confirm suspects first (markwatch review ID --confirm)",
+    NextStep.capture_evidence: "capture it again (markwatch evidence capture --status confirmed)",
+}
+
+
+def cli_message(exc: UserError) -> str:
+    """A library error in the CLI's words: the parameter as its option, the next step as a command."""
+    text = str(exc)
+    param = getattr(exc, "param", None)
+    if param:
+        text = f"--{param.replace('_', '-')}: {text}"
+    step = getattr(exc, "next_step", None)
+    if step is not None:
+        text = f"{text}: {CLI_STEPS[step]}"
+    return text
 
 
 @dataclass
