@@ -2,7 +2,7 @@
 
 A spider searches each of the brand's ``search_terms`` and pages through the results up to
 ``max_pages`` (never past the platform's cap). Each response is read by the platform's pure parser
-(:mod:`spiders.parsers`) into a :class:`~spiders.parsers.common.ParsedPage`; every page becomes a
+(:mod:`spiders.parsers`) into a :class:`~spiders.common.ParsedPage`; every page becomes a
 :class:`~markwatch.listing.PageReport` that is
 
 * appended to ``spider.reports``,
@@ -34,7 +34,8 @@ from twisted.python.failure import Failure
 
 from markwatch.errors import UserError
 from markwatch.listing import Listing, PageReport
-from spiders.parsers.common import ParsedPage, advice, query_value
+from spiders.common import ParsedPage, query_value
+from spiders.refusals import advice
 
 logger = logging.getLogger(__name__)
 
