@@ -19,6 +19,7 @@ from spiders.common import (
     as_int,
     count,
     layout_changed,
+    obj,
     price,
     query_value,
     refused,
@@ -189,23 +190,23 @@ def parse_ware_business(body: bytes | str, url: str, content_type: str | None = 
     doc = _json_answer(to_text(body, content_type), "wareBusiness")
     if isinstance(doc, ParsedPage):
         return doc
-    data = doc.get("data") if isinstance(doc.get("data"), dict) else doc
+    data = obj(doc.get("data")) or doc
     sku = _body_value(url, "skuId") or str(
         (data.get("wareInfo") or {}).get("skuId") or data.get("skuId") or ""
     )
-    ware = data.get("wareInfo") if isinstance(data.get("wareInfo"), dict) else {}
-    read_map = data.get("wareInfoReadMap") if isinstance(data.get("wareInfoReadMap"), dict) else {}
+    ware = obj(data.get("wareInfo"))
+    read_map = obj(data.get("wareInfoReadMap"))
     name = ware.get("wareName") or ware.get("skuName") or read_map.get("sku_name") or data.get("skuName")
     if not sku or not name:
         return layout_changed("wareBusiness answer has no skuId or ware name")
-    prices = data.get("price") if isinstance(data.get("price"), dict) else {}
-    final = prices.get("finalPrice") if isinstance(prices.get("finalPrice"), dict) else {}
+    prices = obj(data.get("price"))
+    final = obj(prices.get("finalPrice"))
     shown = final.get("price") or prices.get("p")
-    shop_info = data.get("shopInfo") if isinstance(data.get("shopInfo"), dict) else {}
-    shop = shop_info.get("shop") if isinstance(shop_info.get("shop"), dict) else shop_info
+    shop_info = obj(data.get("shopInfo"))
+    shop = obj(shop_info.get("shop")) or shop_info
     shop_id = str(shop.get("shopId") or "") or None
     images = [u for u in (jd_image(p) for p in ware.get("imageList") or [] if isinstance(p, str)) if u]
-    stock = data.get("stockInfo") if isinstance(data.get("stockInfo"), dict) else {}
+    stock = obj(data.get("stockInfo"))
     gone = bool(stock.get("isOffShelf")) or str(stock.get("stockState")) == "34"
     listing = Listing(
         platform="jd",

@@ -20,6 +20,7 @@ from spiders.common import (
     as_int,
     json_after,
     layout_changed,
+    obj,
     price,
     query_value,
     refused,
@@ -204,7 +205,7 @@ def item_from_res(res: dict[str, Any], url: str, platform: str, source: str) -> 
     item = res.get("item")
     if not isinstance(item, dict) or not item.get("itemId"):
         return layout_changed("item data has no item.itemId")
-    seller = res.get("seller") if isinstance(res.get("seller"), dict) else {}
+    seller = obj(res.get("seller"))
     item_id = str(item["itemId"])
     prices = []
     sku2info = (res.get("skuCore") or {}).get("sku2info") or {}
@@ -223,7 +224,7 @@ def item_from_res(res: dict[str, Any], url: str, platform: str, source: str) -> 
         shop_url = f"https://shop{shop_id}.taobao.com"
     host = urlsplit(url).hostname or ""
     is_tmall = platform == "tmall" or host.endswith("tmall.com") or str(seller.get("shopType")) == "B"
-    trade = res.get("trade") if isinstance(res.get("trade"), dict) else {}
+    trade = obj(res.get("trade"))
     gone = str(trade.get("buyEnable", "")).lower() == "false" and bool(trade.get("hintBanner"))
     listing = Listing(
         platform="tmall" if is_tmall else "taobao",
