@@ -57,6 +57,8 @@ def _ajax_json(text: str, url: str, name: str) -> dict[str, Any] | ParsedPage:
         if ok == -100 or (target and refusal_from_url(target, "weibo")):
             return refused(refusal_from_url(target, "weibo") or "weibo-login", f"ok={ok} {target}".strip())
         msg = str(doc.get("message") or doc.get("msg") or "")
+        if re.search(r"不存在|已被删除|已删除", msg):
+            return ParsedPage([], "empty", gone=True, detail=msg)
         if re.search(r"登录|login", msg, re.I):
             return refused("weibo-login", msg)
         if re.search(r"频繁|busy|稍后", msg):
@@ -163,6 +165,8 @@ def parse_long_text(body: bytes | str, url: str, content_type: str | None = None
         return doc
     data = obj(doc.get("data"))
     content = data.get("longTextContent")
+    if not data:
+        return ParsedPage([], "empty", detail="no long text (the post is not cut)")
     if not isinstance(content, str):
         return layout_changed("longtext answer has no data.longTextContent")
     text = strip_tags(re.sub(r"<br\s*/?>", " ", content))
