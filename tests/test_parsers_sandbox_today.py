@@ -53,7 +53,7 @@ def test_item_and_api_bodies_are_read(sb: Any) -> None:
     mall = parse_any("tmall", t.ice_page(tm), f"https://detail.tmall.com/item.htm?id={tm.item_id}")
     assert mall.listings[0].platform == "tmall" and mall.listings[0].seller_name == tm.seller.name
     assert parse_any("taobao", t.ice_page(tb[1], offshelf=True), "https://item.taobao.com/item.htm?id=1").gone
-    url = 'https://api.m.jd.com/?functionId=pc_detailpage_wareBusiness&body={"skuId":"%s"}' % jd.item_id
+    url = f'https://api.m.jd.com/?functionId=pc_detailpage_wareBusiness&body={{"skuId":"{jd.item_id}"}}'
     ware = parse_api_answer("jd", url, json.dumps(t.ware_business(jd, jd.item_id)))
     assert ware is not None and ware.listings[0].title == jd.title and ware.listings[0].seller_name
     body = pages.mtop_body(
