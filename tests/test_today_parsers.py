@@ -215,5 +215,6 @@ def test_saved_bodies_are_told_apart(platform: str, fixture: str, url: str | Non
 def test_mobile_getindex_with_idstr_is_not_taken_for_ajax() -> None:
     from spiders.registry import kind_of
 
-    body = '{"ok":1,"data":{"cardlistInfo":{"page":2},"cards":[{"card_type":9,"mblog":{"idstr":"1","mid":"1"}}]}}'
+    card = '{"card_type":9,"mblog":{"idstr":"1","mid":"1"}}'
+    body = '{"ok":1,"data":{"cardlistInfo":{"page":2},"cards":[' + card + "]}}"
     assert kind_of("weibo", body) == "mobile"
