@@ -2,7 +2,7 @@
 
 A spider searches each of the brand's ``search_terms`` and pages through the results up to
 ``max_pages`` (never past the platform's cap). Each response is read by the platform's pure parser
-(:mod:`spiders.parsers`) into a :class:`~spiders.parsers.common.ParsedPage`; every page becomes a
+(:mod:`spiders.parsers`) into a :class:`~spiders.common.ParsedPage`; every page becomes a
 :class:`~markwatch.listing.PageReport` that is
 
 * appended to ``spider.reports``,
@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import scrapy
@@ -34,7 +34,8 @@ from twisted.python.failure import Failure
 
 from markwatch.errors import UserError
 from markwatch.listing import Listing, PageReport
-from spiders.parsers.common import ParsedPage, advice, query_value
+from spiders.common import ParsedPage, query_value
+from spiders.refusals import advice
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,11 @@ class SearchParams(BaseModel):
     max_pages: int = Field(default=3, ge=1, description="result pages per term (capped by the platform)")
     follow_items: bool = Field(
         default=True, description="fetch item pages when a search hit lacks the seller id or photos"
+    )
+    path: Literal["today", "legacy"] | None = Field(
+        default=None,
+        description="today: the routes the platforms serve now; legacy: the retired pages (saved pages, "
+        "the legacy sandbox); default: the MARKWATCH_PATH setting, else today",
     )
     recheck: list[str] = Field(
         default_factory=list,
@@ -125,6 +131,46 @@ class PlatformSpider(scrapy.Spider):
         executable = settings.get("MARKWATCH_CHROMIUM") or "/usr/bin/chromium"
         options = {"executable_path": executable, "headless": True}
         settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", options, priority="spider")
+
+    @property
+    def path(self) -> str:
+        """``today`` or ``legacy``: the spider parameter, else the ``MARKWATCH_PATH`` setting, else today."""
+        if self.params.path:
+            return self.params.path
+        settings = getattr(self, "settings", None)
+        value = settings.get("MARKWATCH_PATH") if settings is not None else None
+        return "legacy" if value == "legacy" else "today"
+
+    def captured_page(self, response: Response) -> ParsedPage | None:
+        """The API answers the browser path captured for this page (``response.meta
+        ["markwatch_api_answers"]``: ``(url, body)`` pairs), read by the platform's
+        ``parse_api_answer`` and joined into one page; None when nothing usable was captured."""
+        answers = response.meta.get("markwatch_api_answers") or []
+        if not answers:
+            return None
+        from spiders.registry import parse_api_answer
+
+        pages = [p for url, body in answers for p in [parse_api_answer(self.platform, url, body)] if p]
+        if not pages:
+            return None
+        ok = [p for p in pages if p.outcome == "ok"]
+        if not ok:
+            return pages[0]
+        first = ok[0]
+        seen: set[str] = set()
+        listings = []
+        for x in (x for p in ok for x in p.listings):
+            if x.item_id not in seen:
+                seen.add(x.item_id)
+                listings.append(x)
+        return ParsedPage(
+            listings,
+            "ok",
+            total_pages=first.total_pages,
+            total_results=first.total_results,
+            next=first.next,
+            detail=f"{len(listings)} listings from {len(ok)} captured API answer(s)",
+        )
 
     # --- what each platform spider provides ------------------------------------------------------
 

@@ -18,17 +18,19 @@ from scrapy.utils.test import get_crawler
 from markwatch.errors import UserError
 from markwatch.listing import Listing, PageReport
 from spiders.base import PlatformSpider, page_reported
-from spiders.jd import JdSpider
-from spiders.parsers.weibo import CHINA
-from spiders.taobao import TaobaoSpider, mtop_sign, mtop_url, token_from_cookies
-from spiders.tmall import TmallSpider, tmall_search_url
-from spiders.weibo import WeiboSpider, split_window, timescope
+from spiders.jd.spider import JdSpider
+from spiders.taobao.spider import TaobaoSpider, mtop_sign, mtop_url, token_from_cookies
+from spiders.tmall.spider import TmallSpider, tmall_search_url
+from spiders.weibo.legacy import CHINA
+from spiders.weibo.spider import WeiboSpider, split_window, timescope
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def make(cls: type[PlatformSpider], settings: dict[str, Any] | None = None, **params: Any) -> Any:
-    crawler = get_crawler(cls, settings_dict={"MARKWATCH_SAVE_DIR": "", **(settings or {})})
+    # these tests read the legacy fixtures: the legacy routes unless a test asks for today's
+    base = {"MARKWATCH_SAVE_DIR": "", "MARKWATCH_PATH": "legacy"}
+    crawler = get_crawler(cls, settings_dict={**base, **(settings or {})})
     spider = cls.from_crawler(crawler, **params)
     crawler.spider = spider
     crawler.stats.open_spider(spider)

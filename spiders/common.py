@@ -1,4 +1,4 @@
-"""Helpers every parser shares: decoding, URLs, numbers, tags, and the refusal signatures.
+"""Helpers every platform's parsers share: decoding, URLs, numbers, tags, JSON in scripts.
 
 Everything here is pure: bytes or text in, values out. No Scrapy import, so ``markwatch parse`` and the
 tests can use the parsers on a saved file.
@@ -226,94 +226,6 @@ def unwrap_jsonp(text: str) -> str:
     return m.group(1) if m else s
 
 
-# --- refusals ---------------------------------------------------------------------------------
-
-#: Hosts a platform sends a robot to instead of the page: host suffix → refusal mode.
-REFUSAL_HOSTS: dict[str, str] = {
-    "login.taobao.com": "login",
-    "login.tmall.com": "login",
-    "passport.jd.com": "login",
-    "jcap.m.jd.com": "slider",
-    "passport.weibo.com": "visitor",
-    "login.sina.com.cn": "login",
-}
-
-#: Path fragments of anti-bot interstitials: fragment → mode.
-REFUSAL_PATHS: dict[str, str] = {
-    "_____tmd_____/punish": "slider",
-    "/visitor/visitor": "visitor",
-    "/login.jhtml": "login",
-}
-
-
-def refusal_from_url(url: str) -> str | None:
-    """The refusal a URL stands for (a redirect target or the final URL of a response), or None."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    for suffix, mode in REFUSAL_HOSTS.items():
-        if host == suffix or host.endswith("." + suffix):
-            if suffix == "passport.weibo.com" and "visitor" not in parts.path:
-                return "login"
-            return mode
-    for fragment, mode in REFUSAL_PATHS.items():
-        if fragment in parts.path:
-            return mode
-    return None
-
-
-_BODY_SIGNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
-    (re.compile(r"RGV587_ERROR"), "rgv587", "RGV587_ERROR risk control"),
-    (
-        re.compile(r"FAIL_SYS_TOKEN_(EMPTY|EXOIRED|EXPIRED|ILLEGAL)|FAIL_SYS_ILLEGAL_ACCESS"),
-        "token",
-        "mtop token missing/expired/invalid",
-    ),
-    (re.compile(r"FAIL_SYS_USER_VALIDATE"), "slider", "mtop user validation (slider)"),
-    (re.compile(r'"rgv587_flag"\s*:\s*"sm"'), "slider", "punish page (x5sec slider)"),
-    (re.compile(r"_____tmd_____/punish"), "slider", "punish page (x5sec slider)"),
-    (re.compile(r'id="nc_1_n1z"|nocaptcha|\bnc_1_wrapper\b'), "slider", "nocaptcha slider"),
-    (re.compile(r'"code"\s*:\s*"?605"?'), "jd-605", "JD risk check (code 605)"),
-    (
-        re.compile(r"B_accessdeny|pl_guide_accessdeny|<title>\s*访问受限"),
-        "access-denied",
-        "Weibo 访问受限 page",
-    ),
-    (re.compile(r"帐号存在异常|账号存在异常"), "banned", "Weibo account blocked"),
-    (re.compile(r"网络繁忙|系统繁忙"), "busy", "Weibo busy page"),
-    (re.compile(r"passport\.weibo\.com/visitor"), "visitor", "Weibo visitor verification"),
-)
-
-
-def refusal_in_body(text: str) -> tuple[str, str] | None:
-    """(mode, detail) when a body is one of the platforms' refusal pages or error envelopes."""
-    head = text[:20000]
-    for pattern, mode, detail in _BODY_SIGNS:
-        m = pattern.search(head)
-        if m:
-            return mode, f"{detail}: {_excerpt(head, m.start())}"
-    return None
-
-
-def _excerpt(text: str, at: int) -> str:
-    return _SPACE.sub(" ", text[max(0, at - 20) : at + 60]).strip()
-
-
-#: What to do about each refusal mode; ``{env}`` is the platform's cookie variable.
-ADVICE: dict[str, str] = {
-    "login": "the platform wants a logged-in session: export your browser cookies and set {env}",
-    "visitor": "Weibo sent the visitor check: set {env} to a logged-in weibo.com cookie",
-    "slider": "a slider/punish check: slow down (a larger DOWNLOAD_DELAY) and supply a fresh cookie in {env}",
-    "rgv587": "risk control (RGV587): pause for minutes, then retry with a logged-in cookie in {env}",
-    "token": "the mtop token is missing or expired: set {env} with a fresh _m_h5_tk cookie",
-    "jd-605": "JD wants verification (605): solve it in a browser and set {env} from that session",
-    "access-denied": "access restricted: wait, or use another logged-in account's cookie in {env}",
-    "banned": "the account is blocked: use another account's cookie in {env}",
-    "busy": "the platform is busy: retry later with a lower rate (a larger DOWNLOAD_DELAY)",
-    "throttled": "throttled (429/503) after retries: raise DOWNLOAD_DELAY and retry later",
-    "forbidden": "HTTP 403: the platform refuses this client; supply a logged-in cookie in {env}",
-}
-
-
-def advice(platform: str, mode: str) -> str:
-    env = f"MARKWATCH_COOKIES_{platform.upper()}"
-    return ADVICE.get(mode, "see the saved page; supply a logged-in cookie in {env}").format(env=env)
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else ``{}`` (platform answers leave keys out or null them)."""
+    return value if isinstance(value, dict) else {}
