@@ -197,6 +197,7 @@ def test_taobao_in_chromium(sb: Sandbox, chromium: Any) -> None:
     assert [c["title"] for c in cards] == [x.title for x in expected]
     assert [float(c["price"]) for c in cards] == [x.price(sb.epoch) for x in expected]
     assert answers and answers[-1]["ret"] == ["SUCCESS::调用成功"]  # the JSON is on the wire too
+    page.wait_for_function("document.querySelector('[class*=\"mainPic--\"]').naturalWidth > 0")
     assert {c["name"] for c in ctx.cookies()} >= {"cookie2", "_m_h5_tk", "_m_h5_tk_enc"}
     # Tmall: the same shell with tab=mall lists the Tmall stores' items
     page.goto(sb.url_for("https://s.taobao.com/search?q=veloria&tab=mall"))
@@ -239,6 +240,7 @@ def test_jd_in_chromium(sb: Sandbox, chromium: Any) -> None:
     assert len(answers) == 2  # two API pages per search page
     assert all(a["code"] == 0 for a in answers)
     assert {c["name"] for c in ctx.cookies()} >= {"thor", "pt_key", "pt_pin"}
+    page.wait_for_function("document.querySelector('div[data-sku] img').naturalWidth > 0")  # JD's image CDN
     # an item page with cookies: pageConfig + the price from the signed wareBusiness call
     x = expected[0]
     page.goto(sb.url_for(x.url))
@@ -367,3 +369,56 @@ def test_slider_after_n_requests_solved_by_dragging(chromium: Any) -> None:
         assert "/h5api.m.taobao.com/h5/mtop.taobao.wsearch.h5search/1.0/_____tmd_____/punish" in page.url
         assert post(f"{s.url}/_sandbox/risk/solve?platform=taobao&account=erin")[1]["solved"]
         ctx.close()
+
+
+def test_jd_risk_page_is_a_slider_and_a_drag_solves_it() -> None:
+    with serve(seed=7, size=150, risk=["jd=slider@0"]) as s:
+        _, a = post(f"{s.url}/_sandbox/login/session?platform=jd&account=frank")
+        headers = {"Cookie": cookie_header(a["cookies"]), "Sec-Fetch-Mode": "navigate"}
+        url = s.url_for("https://search.jd.com/Search?keyword=veloria")
+        status, h, _ = get(url, headers)
+        assert (
+            status == 302 and "/cfe.m.jd.com/privatedomain/risk_handler/03101900/?returnurl=" in h["Location"]
+        )
+        _, _, page = get(h["Location"])
+        assert b'id="JDJRV-slide-btn"' in page
+        cid = page.decode().split('data-sbx-challenge="')[1].split('"')[0]
+        slide = h["Location"].split("?")[0] + "slide"
+
+        def drag(dx: int, moves: int) -> dict[str, Any]:
+            req = urllib.request.Request(
+                slide,
+                method="POST",
+                data=json.dumps({"cid": cid, "dx": dx, "moves": moves}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return dict(json.loads(r.read()))
+
+        assert drag(40, 2)["ok"] is False  # not to the end: refused, still blocked
+        assert get(url, headers)[0] == 302
+        done = drag(260, 14)
+        assert done == {"ok": True, "url": "https://search.jd.com/Search?keyword=veloria"}
+        post(f"{s.url}/_sandbox/risk?platform=jd&mode=slider&after=5")
+        assert get(url, headers)[0] == 200
+
+
+def test_removed_items_answer_as_the_platforms_do() -> None:
+    with serve(seed=7, size=300) as s:
+        gone = [x for x in s.catalogue.listings if x.platform in ("taobao", "tmall") and x.removed == 1]
+        notfound = next(x for x in gone if x.removal == "notfound")
+        offshelf = next((x for x in gone if x.removal == "offshelf"), None)
+        s.advance(1)
+        status, h, _ = get(s.url_for(notfound.url))
+        assert status == 302 and "/auction/noitem.htm?itemid=" in h["Location"]
+        if offshelf is not None:
+            status, _, body = get(s.url_for(offshelf.url))
+            text = body.decode()
+            assert status == 200 and "__ICE_APP_CONTEXT__" in text and "此宝贝已下架" in text
+        _, a = post(f"{s.url}/_sandbox/login/session?platform=weibo&account=g")
+        post_gone = next(x for x in s.catalogue.by_platform("weibo") if x.removed == 1)
+        _, _, body = get(
+            s.url_for(f"https://weibo.com/ajax/statuses/show?id={post_gone.bid}"),
+            {"Cookie": cookie_header(a["cookies"])},
+        )
+        assert json.loads(body)["ok"] == 0
