@@ -1139,6 +1139,31 @@ class Today:
         return None
 
 
+#: What ``GET /_sandbox/`` lists for today's pages (on top of, or in place of, the legacy routes).
+TODAY_INDEX = {
+    "taobao-shell": "/s.taobao.com/search?q=KW[&page=N][&tab=mall] — signed out: 302 to login.taobao.com; signed in: a shell whose script calls wsearch.h5search and renders doubleCard-- cards",
+    "taobao-h5search": f"/h5api.m.taobao.com{H5SEARCH_PATH}?appKey=12574478&t=MS&sign=SANDBOX&data={{q,page,tab,pageSize}} with header bx-ua (set by the page's script)",
+    "taobao-item-ice": "/item.taobao.com/item.htm?id=ID, /detail.tmall.com/item.htm?id=ID — window.__ICE_APP_CONTEXT__.loaderData.home.data.res",
+    "tmall-search-retired": "/list.tmall.com/search_product.htm — 302 to Taobao's login page",
+    "jd-shell": "/search.jd.com/Search?keyword=KW[&page=N] — 403 to non-browsers; signed out: 302 to passport.jd.com; signed in: a shell calling pc_search_searchWare twice, div[data-sku] cards",
+    "jd-api-signed": "/api.m.jd.com/api?appid=search-pc-java&functionId=pc_search_searchWare|pc_detailpage_wareBusiness&t=&body=&h5st=SANDBOX",
+    "jd-item-gated": "/item.jd.com/SKU.html — without cookies 302 to cfe.m.jd.com/privatedomain/risk_handler/…",
+    "jd-prices-retired": "/p.3.cn/… — 404, retired",
+    "weibo-search-gated": "/s.weibo.com/weibo?q=KW — needs a logged-in SUB cookie (else the visitor system, then passport.weibo.com/sso/signin)",
+    "weibo-user-search": "/s.weibo.com/user?q=KW — account search (div.card-user-b)",
+    "weibo-ajax": "/weibo.com/ajax/statuses/show?id=, /longtext?id=, /searchProfile?uid=&page=",
+    "weibo-mobile-throttled": "/m.weibo.cn/api/container/getIndex?… — HTTP 432 once an account is throttled",
+    "login": "/login.taobao.com/member/login.jhtml, /passport.jd.com/new/login.aspx, /plogin.m.jd.com/login/login, /passport.weibo.com/sso/signin — QR login pages",
+}
+TODAY_ADMIN = {
+    "POST /_sandbox/login/scan?platform=P&account=NAME[&token=T]": "scan the newest open QR code of P as NAME; the page's polling then logs in",
+    "POST /_sandbox/login/session?platform=P&account=NAME": "a session without the QR page: its cookies (pasted-cookie accounts, HTTP tests)",
+    "GET /_sandbox/accounts": "sessions: group, account, requests",
+    "GET|POST /_sandbox/risk?platform=P&mode=slider|block|rgv587&after=N": "per-account risk control (no mode: off)",
+    "POST /_sandbox/risk/solve?platform=P&account=NAME": "clear an account's slider or block",
+}
+
+
 # --- templates ------------------------------------------------------------------------------------
 
 SLIDER_TRACK = 300
