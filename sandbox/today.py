@@ -643,8 +643,9 @@ class Today:
         if refused is not None:
             return refused
         kw = ctx.query.get("keyword", "").strip()
-        # the UI page n (60 cards: two API pages); the legacy page=2n-1 parameter is read as n
+        # JD's page=2n-1 (as in its legacy URLs): the UI page n shows 60 cards, API pages 2n-1 and 2n
         page = max(1, _int(ctx.query.get("page"), 1))
+        page -= 1 - page % 2
         config = {
             "nonce": self.new_nonce(s),
             "keyword": kw,
@@ -1145,7 +1146,7 @@ TODAY_INDEX = {
     "taobao-h5search": f"/h5api.m.taobao.com{H5SEARCH_PATH}?appKey=12574478&t=MS&sign=SANDBOX&data={{q,page,tab,pageSize}} with header bx-ua (set by the page's script)",
     "taobao-item-ice": "/item.taobao.com/item.htm?id=ID, /detail.tmall.com/item.htm?id=ID — window.__ICE_APP_CONTEXT__.loaderData.home.data.res",
     "tmall-search-retired": "/list.tmall.com/search_product.htm — 302 to Taobao's login page",
-    "jd-shell": "/search.jd.com/Search?keyword=KW[&page=N] — 403 to non-browsers; signed out: 302 to passport.jd.com; signed in: a shell calling pc_search_searchWare twice, div[data-sku] cards",
+    "jd-shell": "/search.jd.com/Search?keyword=KW[&page=2n-1] — 403 to non-browsers; signed out: 302 to passport.jd.com; signed in: a shell calling pc_search_searchWare twice, div[data-sku] cards",
     "jd-api-signed": "/api.m.jd.com/api?appid=search-pc-java&functionId=pc_search_searchWare|pc_detailpage_wareBusiness&t=&body=&h5st=SANDBOX",
     "jd-item-gated": "/item.jd.com/SKU.html — without cookies 302 to cfe.m.jd.com/privatedomain/risk_handler/…",
     "jd-prices-retired": "/p.3.cn/… — 404, retired",
@@ -1281,9 +1282,10 @@ function call(p){
     return j.data;
   });
 }
-call(2*C.page-1).then(function(d){ return call(2*C.page).then(function(){ return d; }); }).then(function(d){
-  var total=Math.min(100, Math.ceil((d.resultCount||0)/60)); var el=document.getElementById('sbx-pager');
-  if(C.page<total){ var a=document.createElement('a'); a.className='pn-next'; a.textContent='下一页'; var u=new URL(location.href); u.searchParams.set('page', C.page+1); a.href=u.toString(); el.appendChild(a); }
+call(C.page).then(function(d){ return call(C.page+1).then(function(){ return d; }); }).then(function(d){
+  var total=Math.min(100, Math.ceil((d.resultCount||0)/60)), n=(C.page+1)/2; var el=document.getElementById('sbx-pager');
+  el.appendChild(SBX.text('span', 'fp-text', n+'/'+total));
+  if(n<total){ var a=document.createElement('a'); a.className='pn-next'; a.textContent='下一页'; var u=new URL(location.href); u.searchParams.set('page', C.page+2); a.href=u.toString(); el.appendChild(a); }
   if(!shown) st.textContent='抱歉，没有找到与“'+C.keyword+'”相关的商品';
   document.body.setAttribute('data-sbx-ready', String(shown));
 }).catch(function(e){ document.body.setAttribute('data-sbx-ready','error'); });

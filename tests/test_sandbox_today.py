@@ -241,6 +241,11 @@ def test_jd_in_chromium(sb: Sandbox, chromium: Any) -> None:
     assert all(a["code"] == 0 for a in answers)
     assert {c["name"] for c in ctx.cookies()} >= {"thor", "pt_key", "pt_pin"}
     page.wait_for_function("document.querySelector('div[data-sku] img').naturalWidth > 0")  # JD's image CDN
+    # page 2 of the search (page=3, as JD's URLs count): the next 60
+    page.goto(sb.url_for("https://search.jd.com/Search?keyword=veloria&enc=utf-8&page=3"))
+    ready(page)
+    skus = page.eval_on_selector_all("div[data-sku]", "els => els.map(e => e.getAttribute('data-sku'))")
+    assert skus == [x.item_id for x in sb._live_results("jd", "veloria")[60:120]]
     # an item page with cookies: pageConfig + the price from the signed wareBusiness call
     x = expected[0]
     page.goto(sb.url_for(x.url))
@@ -334,6 +339,13 @@ def test_risk_control_per_account_over_http() -> None:
         assert get(mobile)[0] == 432
         post(f"{s.url}/_sandbox/risk?platform=weibo")
         assert get(mobile)[0] == 200
+        _, w = post(f"{s.url}/_sandbox/login/session?platform=weibo&account=w")
+        post(f"{s.url}/_sandbox/risk?platform=weibo&mode=slider&after=0")
+        search = s.url_for("https://s.weibo.com/weibo?q=veloria")
+        status, h, _ = get(search, {"Cookie": cookie_header(w["cookies"])})
+        assert status == 302 and "/passport.weibo.com/sso/verify?entry=miniblog&url=" in h["Location"]
+        assert b'id="wb-slider-btn"' in get(h["Location"])[2]
+        assert get(mobile)[0] == 432  # JSON answers cannot show a slider
         assert post(f"{s.url}/_sandbox/risk?platform=weibo&mode=captcha")[0] == 400
 
 
