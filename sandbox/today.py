@@ -53,9 +53,12 @@ Handler = Callable[["Ctx"], Awaitable["Reply"]]
 GROUP = {"taobao": "taobao", "tmall": "taobao", "jd": "jd", "weibo": "weibo"}
 #: The cookie that tells a group's accounts apart.
 SESSION_COOKIE = {"taobao": "cookie2", "jd": "pt_key", "weibo": "SUB"}
-#: Risk-control modes: ``slider`` (a slider page a person can drag) and ``block`` (RGV587 on mtop,
-#: ``pdos_captcha`` on JD's API, HTTP 432 / the 访问受限 page on Weibo). ``rgv587`` = ``block``.
-RISK_MODES = ("slider", "block")
+#: Risk-control modes: ``slider`` (a slider page a person can drag), ``block`` (RGV587 on mtop,
+#: ``pdos_captcha`` on JD's API, HTTP 432 / the 访问受限 page on Weibo; ``rgv587`` = ``block``),
+#: ``deny`` (Baxia ``deny_h5`` on Taobao, 403 on JD, as ``block`` on Weibo) and ``login`` (the session
+#: is thrown out: the login page, ``FAIL_SYS_SESSION_EXPIRED``, ``plogin.m.jd.com``, ``ok:-100``;
+#: logging the account in again clears it).
+RISK_MODES = ("slider", "block", "deny", "login")
 H5SEARCH_API = "mtop.taobao.wsearch.h5search"
 H5SEARCH_PATH = f"/h5/{H5SEARCH_API}/1.0/"
 DENY_H5 = "https://www.taobao.com/markets/bx/deny_h5"
@@ -198,7 +201,9 @@ class Today:
             assert mode is not None
             mode = "block" if mode == "rgv587" else mode
             if mode not in RISK_MODES:
-                raise ValueError(f"unknown risk mode {mode!r} (one of: slider, block (= rgv587))")
+                raise ValueError(
+                    f"unknown risk mode {mode!r} (one of: slider, block (= rgv587), deny, login)"
+                )
             if after < 0:
                 raise ValueError("after must be 0 or more requests")
             self.risk[platform] = (mode, after)
@@ -249,6 +254,10 @@ class Today:
         s = Session(group, account, sid, time.time(), cookies)
         with self.lock:
             self.sessions[sid] = s
+            for key, mode in list(self.blocked.items()):  # logging in again ends a `login` refusal
+                if mode == "login" and key[1] == account and GROUP[key[0]] == group:
+                    self.blocked.pop(key)
+                    self.counts[key] = 0
         return s
 
     def session(self, ctx: Ctx, platform: str) -> Session | None:
@@ -315,6 +324,26 @@ class Today:
         from sandbox.server import _ACCESSDENY, Reply
 
         back = _real_from_sandbox(ctx.request.headers.get("Referer", "")) if kind == "api" else ctx.real_url
+        if mode == "login":
+            if kind != "api":
+                if platform == "jd":
+                    return self.sb._redirect(
+                        ctx, f"plogin.m.jd.com/login/login?appid=300&returnurl={quote(back, safe='')}"
+                    )
+                return self._login_redirect(ctx, platform, back)
+            if platform in ("taobao", "tmall"):
+                return self._mtop(["FAIL_SYS_SESSION_EXPIRED::Session过期"], {})
+            if platform == "jd":
+                return Reply.text('{"code":"3","echo":"not login"}', content_type="text/html")
+            return Reply.json(
+                {"ok": -100, "url": "https://passport.weibo.com/sso/signin?entry=miniblog&source=miniblog"}
+            )
+        if mode == "deny" and platform in ("taobao", "tmall"):
+            if kind == "api":
+                return Reply.json({"rgv587_flag": "sm", "url": DENY_H5})
+            return self.sb._redirect(ctx, "www.taobao.com/markets/bx/deny_h5")
+        if mode == "deny" and platform == "jd":
+            return Reply(403, b"", "text/html", None)
         if platform in ("taobao", "tmall"):
             cid = self.challenge(platform, acct, back)
             if kind == "api":
@@ -1224,6 +1253,7 @@ function call(retry){
     if(j.rgv587_flag){ st.textContent='验证中…'; location.href=SBX.real(j.url); return; }
     var ret=(j.ret||[''])[0];
     if(/TOKEN_EMPTY|TOKEN_EXOIRED/.test(ret) && !retry) return call(true);
+    if(/SESSION_EXPIRED/.test(ret)){ location.href=SBX.url('login.taobao.com','/member/login.jhtml?redirectURL='+encodeURIComponent(SBX.here())); return; }
     if(/RGV587/.test(ret)){ st.className+=' sbx-blocked'; st.textContent='哎哟喂,被挤爆啦,请稍后重试'; return; }
     if(!/^SUCCESS/.test(ret)){ st.textContent=ret; return; }
     var items=j.data.itemsArray||[];
@@ -1276,7 +1306,8 @@ function call(p){
   return fetch(url, {credentials:'include', headers:{'x-api-eid-token':'sbx-eid', 'x-rp-client':'h5_1.0.0'}}).then(function(r){ return r.text(); }).then(function(text){
     var j=JSON.parse(text);
     if(j.error==='pdos_captcha'){ st.className+=' sbx-blocked'; st.textContent='访问频繁，请稍后再试 (pdos_captcha)'; throw 'blocked'; }
-    if(j.code==='605'){ location.href=SBX.url('cfe.m.jd.com','/privatedomain/risk_handler/03101900/?returnurl='+encodeURIComponent(location.href.replace(/^https?:\/\/[^\/]+\/(?=[a-z0-9-]+\.)/,'https://'))+'&evtype=2'); throw 'risk'; }
+    if(j.code==='605'){ location.href=SBX.url('cfe.m.jd.com','/privatedomain/risk_handler/03101900/?returnurl='+encodeURIComponent(SBX.here())+'&evtype=2'); throw 'risk'; }
+    if(j.code==='3'){ location.href=SBX.url('plogin.m.jd.com','/login/login?appid=300&returnurl='+encodeURIComponent(SBX.here())); throw 'login'; }
     if(j.code!==0){ st.textContent='code '+j.code; throw 'error'; }
     (j.data.wareList||[]).forEach(function(w){ box.appendChild(card(w)); shown++; });
     return j.data;

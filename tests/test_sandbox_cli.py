@@ -100,7 +100,10 @@ def test_python_m_sandbox_option_error_is_one_line() -> None:
 @pytest.mark.parametrize(
     ("spec", "expected"),
     [
-        ("taobao=captcha@3", "--risk: unknown risk mode 'captcha' (one of: slider, block (= rgv587))"),
+        (
+            "taobao=captcha@3",
+            "--risk: unknown risk mode 'captcha' (one of: slider, block (= rgv587), deny, login)",
+        ),
         ("ebay=slider@3", "--risk: unknown platform 'ebay' (one of: taobao, tmall, jd, weibo)"),
         (
             "taobao=slider@x",

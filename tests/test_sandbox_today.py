@@ -434,3 +434,32 @@ def test_removed_items_answer_as_the_platforms_do() -> None:
             {"Cookie": cookie_header(a["cookies"])},
         )
         assert json.loads(body)["ok"] == 0
+
+
+def test_risk_modes_deny_and_login() -> None:
+    with serve(seed=7, size=150) as s:
+        _, tb = post(f"{s.url}/_sandbox/login/session?platform=taobao&account=h")
+        _, jd = post(f"{s.url}/_sandbox/login/session?platform=jd&account=h")
+        tb_h = {"Cookie": cookie_header(tb["cookies"])}
+        jd_h = {"Cookie": cookie_header(jd["cookies"]), "Sec-Fetch-Mode": "navigate"}
+        shell = s.url_for("https://s.taobao.com/search?q=veloria")
+        jd_search = s.url_for("https://search.jd.com/Search?keyword=veloria")
+        post(f"{s.url}/_sandbox/risk?platform=taobao&mode=deny&after=0")
+        status, h, _ = get(shell, tb_h)
+        assert status == 302 and h["Location"].endswith("/www.taobao.com/markets/bx/deny_h5")
+        post(f"{s.url}/_sandbox/risk?platform=jd&mode=deny&after=0")
+        assert get(jd_search, jd_h)[:1] == (403,)
+        post(f"{s.url}/_sandbox/risk?platform=jd&mode=login&after=0")
+        status, h, _ = get(jd_search, jd_h)
+        assert status == 302 and "/plogin.m.jd.com/login/login?appid=300&returnurl=https%3A" in h["Location"]
+        assert b"sbx-qr" in get(h["Location"])[2]  # plogin.m.jd.com is a QR login page too
+        post(f"{s.url}/_sandbox/risk?platform=jd&mode=login&after=5")
+        assert get(jd_search, jd_h)[0] == 200
+        post(f"{s.url}/_sandbox/risk?platform=taobao&mode=login&after=0")
+        status, h, _ = get(shell, tb_h)
+        assert status == 302 and "/login.taobao.com/member/login.jhtml?redirectURL=" in h["Location"]
+        # logging the account in again ends it (the count starts again)
+        _, again = post(f"{s.url}/_sandbox/login/session?platform=taobao&account=h")
+        assert json.loads(get(f"{s.url}/_sandbox/risk")[2])["blocked"] == {}
+        assert "taobao:h" not in json.loads(get(f"{s.url}/_sandbox/risk")[2])["blocked"]
+        assert again["cookies"]["cookie2"] != tb["cookies"]["cookie2"]
