@@ -555,15 +555,19 @@ class Today:
         sort = {"sale-desc": "sale-desc", "price-asc": "price-asc", "price-desc": "price-desc"}.get(
             str(data.get("sort", "")), "default"
         )
-        found = self.sb._live_results("taobao", q, sort)
-        if platform == "tmall":
-            found = [x for x in found if x.platform == "tmall"]
-        chunk = found[(page - 1) * n : page * n]
-        payload = pages.mtop_search_data(q, page, chunk, len(found), self.sb.epoch, self.sb.seed)
-        payload["mainInfo"]["pageSize"] = n
-        payload["mainInfo"]["totalPage"] = min(100, -(-len(found) // n)) if found else 0
-        payload["mainInfo"]["tab"] = tab
-        return self._mtop(["SUCCESS::调用成功"], payload)
+
+        def make() -> Reply:
+            found = self.sb._live_results("taobao", q, sort)
+            if platform == "tmall":
+                found = [x for x in found if x.platform == "tmall"]
+            chunk = found[(page - 1) * n : page * n]
+            payload = pages.mtop_search_data(q, page, chunk, len(found), self.sb.epoch, self.sb.seed)
+            payload["mainInfo"]["pageSize"] = n
+            payload["mainInfo"]["totalPage"] = min(100, -(-len(found) // n)) if found else 0
+            payload["mainInfo"]["tab"] = tab
+            return self._mtop(["SUCCESS::调用成功"], payload)
+
+        return self.sb._cached(("h5search", q, page, n, sort, tab), make)
 
     def _ice_item(self, ctx: Ctx, platform: str) -> Reply:
         from sandbox.server import Reply
@@ -741,9 +745,13 @@ class Today:
             return answer(self.ware_business(x, sku))
         kw = str(body.get("keyword") or ctx.query.get("keyword", "")).strip()
         page = max(1, _int(str(body.get("page", 1)), 1))
-        found = self.sb._live_results("jd", kw)
-        chunk = found[(page - 1) * 30 : page * 30] if page <= 200 else []
-        return answer(pages.jd_search_ware(kw, page, chunk, len(found), epoch, seed))
+
+        def make() -> Reply:
+            found = self.sb._live_results("jd", kw)
+            chunk = found[(page - 1) * 30 : page * 30] if page <= 200 else []
+            return answer(pages.jd_search_ware(kw, page, chunk, len(found), epoch, seed))
+
+        return self.sb._cached(("searchWare", kw, page), make)
 
     def ware_business(self, x: Listing | None, sku: str) -> dict[str, Any]:
         epoch = self.sb.epoch
