@@ -1202,7 +1202,7 @@ TODAY_ADMIN = {
     "POST /_sandbox/login/scan?platform=P&account=NAME[&token=T]": "scan the newest open QR code of P as NAME; the page's polling then logs in",
     "POST /_sandbox/login/session?platform=P&account=NAME": "a session without the QR page: its cookies (pasted-cookie accounts, HTTP tests)",
     "GET /_sandbox/accounts": "sessions: group, account, requests",
-    "GET|POST /_sandbox/risk?platform=P&mode=slider|block|rgv587&after=N": "per-account risk control (no mode: off)",
+    "GET|POST /_sandbox/risk?platform=P&mode=slider|block|rgv587|deny|login&after=N": "per-account risk control (no mode: off)",
     "POST /_sandbox/risk/solve?platform=P&account=NAME": "clear an account's slider or block",
 }
 
