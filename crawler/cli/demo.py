@@ -46,7 +46,7 @@ def demo(app: AppContext, brand_ref: str, max_pages: int, seed: int, size: int, 
     upgrade(engine)
     where = safe_url(engine.url.render_as_string(hide_password=False))
     console.print(f"[bold]database[/bold] {where} (migrated)")
-    with serve(seed=seed, size=size) as sb:
+    with serve(seed=seed, size=size, legacy=True) as sb:
         console.print(
             f"[bold]sandbox[/bold] {sb.url}: a local replay of Taobao, Tmall, JD and Weibo (seed {seed})"
         )
