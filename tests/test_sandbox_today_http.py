@@ -20,10 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: (job id, spider, spider args)
 JOBS = [
-    ("taobao", "taobao", {}),
-    ("taobao-mtop", "taobao", {"api": "mtop"}),
-    ("tmall", "tmall", {}),
-    ("jd", "jd", {}),
+    ("taobao", "taobao", {"path": "today"}),
+    ("taobao-html", "taobao", {"path": "legacy", "api": "html"}),
+    ("taobao-mtop", "taobao", {"path": "legacy", "api": "mtop"}),
+    ("tmall", "tmall", {"path": "today"}),
+    ("tmall-list", "tmall", {"path": "legacy"}),
+    ("jd", "jd", {"path": "today"}),
+    ("jd-legacy", "jd", {"path": "legacy"}),
 ]
 
 
@@ -75,10 +78,17 @@ def test_how_each_platform_refused(crawled: dict[str, Any]) -> None:
         reports = crawled[job_id]["reports"]
         return dict(reports[0])
 
-    # Taobao and Tmall: the 302 to Taobao's login page (the spiders follow it and name it)
-    assert first("taobao")["outcome"] == "refused:login"
-    assert first("tmall")["outcome"] == "refused:login"
+    # Taobao and Tmall on today's route (h5search signed over HTTP, no page script): RGV587
+    outcomes = {job: first(job)["outcome"] for job, _, _ in JOBS}
+    assert outcomes["taobao"].startswith("refused:rgv587"), outcomes
+    assert outcomes["tmall"].startswith("refused:rgv587"), outcomes
+    # the legacy search page: the 302 to Taobao's login page (the spiders follow it and name it)
+    assert outcomes["taobao-html"] == "refused:login"
+    # list.tmall.com now sends everyone to Taobao's login: named as a move, not a cookie problem
+    assert outcomes["tmall-list"] == "refused:tmall-moved"
+    assert "searched on Taobao" in first("tmall-list")["detail"]
     # mtop without the page's script: RGV587 before any token
-    assert first("taobao-mtop")["outcome"] == "refused:rgv587"
+    assert outcomes["taobao-mtop"] == "refused:rgv587-x5sec"  # Baxia judged the client: x5secdata
     # JD: HTTP 403 to a client that is not a browser
     assert crawled["jd"]["stats"].get("downloader/response_status_count/403", 0) >= 1
+    assert crawled["jd-legacy"]["stats"].get("downloader/response_status_count/403", 0) >= 1
