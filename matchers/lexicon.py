@@ -22,7 +22,7 @@ from matchers.normalize import astral, base_list, fold, trie_regex
 
 #: The shared lexicon file.
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "configs" / "lexicon.yaml"
-KINDS = ("counterfeit", "grade", "contact", "grey", "benign", "brand")
+KINDS = ("counterfeit", "grade", "contact", "grey", "benign", "brand", "intent", "sells")
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,20 @@ def test_authorised_on_another_platform_is_not(veloria: Matcher) -> None:
 
 def test_expired_distributor_is_a_suspect(veloria: Matcher) -> None:
     r = veloria.score(
-        listing(seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="真皮女包", price=2999)
+        listing(seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="薇洛瑞亚 真皮女包", price=2999)
     )
     assert r.suspect
     assert any("authorisation expired on 2025-06-30" in x.detail for x in r.reasons)
+
+
+def test_expired_distributor_untied_listing_is_not(veloria: Matcher) -> None:
+    """A lapsed authorisation makes a suspect only of listings tied to the brand, not of every product
+    the former dealer sells (issue 13)."""
+    r = veloria.score(
+        listing(seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="真皮女包 新款", price=2999)
+    )
+    assert not r.suspect
+    assert any(x.data.get("signal") == "expired-untied" for x in r.reasons)
 
 
 def test_expired_distributor_before_expiry_is_authorised(veloria: Matcher) -> None:

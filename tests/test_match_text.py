@@ -36,9 +36,9 @@ FOUND = [
     ("veloria", "Veloira 女包", "veloria-word", ("misspelt",)),
     ("veloria", "Velorla", "veloria-word", ("misspelt",)),
     ("veloria", "Velria", "veloria-word", ("misspelt",)),
-    ("veloria", "𝐕𝐄𝐋𝐎𝐑𝐈𝐀 女包", "veloria-word", ("lookalike",)),  # mathematical bold
-    ("veloria", "ⓥⓔⓛⓞⓡⓘⓐ", "veloria-word", ("lookalike",)),  # circled
-    ("veloria", "薇\u200b洛瑞亚", "veloria-word", ("spaced",)),  # zero-width space
+    ("veloria", "𝐕𝐄𝐋𝐎𝐑𝐈𝐀 女包", "veloria-word", ("fancy",)),  # mathematical bold
+    ("veloria", "ⓥⓔⓛⓞⓡⓘⓐ", "veloria-word", ("fancy",)),  # circled
+    ("veloria", "薇\u200b洛瑞亚", "veloria-word", ("invisible",)),  # zero-width space
     ("veloria", "微洛锐亚 包", "veloria-word", ("homophone",)),  # two of four replaced
     ("veloria", "newveloriabag", "veloria-word", ("attached",)),
     ("corvane", "科尔梵 手表", "corvane-word", ()),
