@@ -55,6 +55,10 @@ class Aliases:
         return list(dict.fromkeys(h.term for h in self.others))
 
 
+#: What a text without any of them gets (shared: read it, never change it).
+EMPTY = Aliases()
+
+
 @lru_cache(maxsize=4)
 def load_other_brands(path: Path = LEXICON_PATH) -> tuple[tuple[str, ...], ...]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -124,32 +128,46 @@ class AliasFinder:
                     f"the first two pinyin syllables of {cjk}"
                 )
         self._partial = partial
-        parts = [self._word_alt(self.nicks)]
+        # nicknames ending in 家 are found from the 家 (rare in titles); initials and pinyin as words
+        self._jia = {w[:-1]: w for w in self.nicks if w.endswith("家")}
+        words = [w for w in self.nicks if not w.endswith("家")]
+        parts = [trie_regex(sorted(words, key=len, reverse=True))] if words else []
         if partial:
             parts.append("(?:" + "|".join(partial) + ")")
-        self._nick_rx = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(p for p in parts if p)})(?![a-z])")
+        firsts = {w[0] for w in words} | {p[0] for p in partial}
+        self._nick_rx: re.Pattern[str] | None = None
+        if parts:
+            self._nick_rx = re.compile(
+                rf"(?=[{re.escape(''.join(sorted(firsts)))}])(?<![a-z0-9])(?:{'|'.join(parts)})(?![a-z0-9])"
+            )
         self._product_rx = self._compile(self.products)
         self._other_rx = self._compile(self.others)
         self._fold = base_list()
-
-    @staticmethod
-    def _word_alt(words: dict[str, str]) -> str:
-        return trie_regex(sorted(words, key=len, reverse=True)) if words else ""
 
     @staticmethod
     def _compile(words: dict[str, str]) -> re.Pattern[str] | None:
         if not words:
             return None
         body = trie_regex(sorted(words, key=len, reverse=True))
-        return re.compile(rf"(?<![a-z0-9])(?:{body})")
+        firsts = re.escape("".join(sorted({w[0] for w in words})))
+        return re.compile(rf"(?=[{firsts}])(?<![a-z0-9])(?:{body})")
 
-    def find_many(self, texts: Sequence[str | None]) -> list[Aliases]:
+    def find_many(self, texts: Sequence[str | None], folded: str | None = None) -> list[Aliases]:
+        """Per text, its nicknames, product lines and other brands. ``folded``: the texts joined by NUL
+        and folded (:func:`matchers.normalize.fold`), when the caller has it already."""
         raw = [t or "" for t in texts]
-        out = [Aliases() for _ in raw]
         if not raw:
-            return out
+            return []
+        slots: list[Aliases | None] = [None] * len(raw)
         starts = [0, *itertools.accumulate(len(t) + 1 for t in raw)][:-1]
-        folded = astral("\x00".join(raw)).translate(self._fold)
+        if folded is None:
+            folded = astral("\x00".join(raw)).translate(self._fold)
+
+        def slot(i: int) -> Aliases:
+            got = slots[i]
+            if got is None:
+                got = slots[i] = Aliases()
+            return got
 
         def put(rx: re.Pattern[str] | None, kind: str, table: dict[str, str]) -> None:
             if rx is None:
@@ -162,21 +180,38 @@ class AliasFinder:
                 i = bisect.bisect_right(starts, m.start()) - 1
                 s0 = m.start() - starts[i]
                 hit = AliasHit(kind, raw[i][s0 : s0 + len(w)], table.get(w, w), "", s0, s0 + len(w))
-                getattr(
-                    out[i], {"nickname": "nicknames", "product-line": "products"}.get(kind, "others")
-                ).append(hit)
+                (slot(i).products if kind == "product-line" else slot(i).others).append(hit)
 
-        for m in self._nick_rx.finditer(folded):
-            i = bisect.bisect_right(starts, m.start()) - 1
-            s0 = m.start() - starts[i]
-            w = m.group()
+        found: list[tuple[int, str]] = []
+        if self._jia:
+            for m in JIA.finditer(folded):
+                head = m.group(1)
+                for k in range(len(head)):
+                    part = head[k:]
+                    if part in self._jia and (
+                        not part.isascii() or k > 0 or m.start() == 0 or not _alnum(folded[m.start() - 1])
+                    ):
+                        if part.isascii() and k > 0:
+                            continue  # a Latin nickname must start a word ("lv家" is not "v家")
+                        found.append((m.start() + k, part + "家"))
+                        break
+        if self._nick_rx is not None:
+            found += [(m.start(), m.group()) for m in self._nick_rx.finditer(folded)]
+        for pos, w in found:
+            i = bisect.bisect_right(starts, pos) - 1
+            s0 = pos - starts[i]
             how = self.nicks.get(w) or next(
                 (d for p, d in self._partial.items() if re.fullmatch(p, w)), "a nickname"
             )
-            out[i].nicknames.append(AliasHit("nickname", raw[i][s0 : s0 + len(w)], w, how, s0, s0 + len(w)))
+            slot(i).nicknames.append(AliasHit("nickname", raw[i][s0 : s0 + len(w)], w, how, s0, s0 + len(w)))
         put(self._product_rx, "product-line", self.products)
         put(self._other_rx, "other-brand", self.others)
-        return out
+        return [EMPTY if a is None else a for a in slots]
 
 
-CJK_RUN = re.compile(rf"[{CJK}]+")
+#: One or two letters or characters before 家 (V家, VL家, 薇家, 薇洛家).
+JIA = re.compile(rf"([a-z]{{1,2}}|[{CJK}]{{1,2}})家")
+
+
+def _alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()

@@ -10,7 +10,10 @@ taken anywhere (eleven digits starting 13–19, optionally grouped 3-4-4); a QQ 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from matchers.normalize import fold
@@ -45,9 +48,34 @@ def _digits(s: str) -> str:
 
 def find_contacts(text: str, field_name: str = "title") -> list[Contact]:
     """The contact ids in ``text``, each once, in order of appearance."""
-    if not text:
-        return []
-    folded = fold(text)
+    return find_contacts_many([text], field_name)[0]
+
+
+#: A cheap test that a folded text may hold an id: a digit run of five or more, or a WeChat/QQ word.
+MAYBE = re.compile(
+    r"\d{5}|\d{3}[\s-]\d{4}|微|薇信|威信|威芯|v信|vx|wx|weixin|wechat|qq|扣扣|企鹅|[vq]\s*[:：]"
+)
+
+
+def find_contacts_many(
+    texts: Sequence[str | None], field_name: str = "title", folded: str | None = None
+) -> list[list[Contact]]:
+    """:func:`find_contacts` for each text; the batch is folded once and only texts that may hold an id
+    are searched."""
+    raw = [t or "" for t in texts]
+    none: list[Contact] = []  # shared by the texts without an id: read it, never change it
+    out: list[list[Contact]] = [none] * len(raw)
+    if not raw:
+        return out
+    starts = [0, *itertools.accumulate(len(t) + 1 for t in raw)][:-1]
+    folded_all = folded if folded is not None else fold("\x00".join(raw))
+    todo = sorted({bisect.bisect_right(starts, m.start()) - 1 for m in MAYBE.finditer(folded_all)})
+    for i in todo:
+        out[i] = _find(raw[i], folded_all[starts[i] : starts[i] + len(raw[i])], field_name)
+    return out
+
+
+def _find(text: str, folded: str, field_name: str) -> list[Contact]:
     found: list[tuple[int, Contact]] = []
     taken: list[tuple[int, int]] = []
 
@@ -67,8 +95,7 @@ def find_contacts(text: str, field_name: str = "title") -> list[Contact]:
         value = m.group("id")
         if not re.search(r"[0-9_-]", value) and not re.search("[:：]", m.group("sep")):
             continue  # a plain word after a WeChat word ("微信 veloria") is text, not an id
-        value = value.rstrip("-_")
-        add(m.span("id"), "wechat", value)
+        add(m.span("id"), "wechat", value.rstrip("-_"))
     out: list[Contact] = []
     seen: set[tuple[str, str]] = set()
     for _, c in sorted(found, key=lambda x: x[0]):

@@ -8,7 +8,10 @@ the brand's, far from them, or unknown (no category word).
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +86,10 @@ class GoodsVerdict:
         return bool(self.ours)
 
 
+#: The verdict on a text without category words.
+NO_GOODS = GoodsVerdict((), (), ())
+
+
 class GoodsReader:
     """Category words of one brand's listings, compiled once."""
 
@@ -96,11 +103,21 @@ class GoodsReader:
             if group & self.classes:
                 near |= group
         self.near = frozenset(near)
-        self._regex = re.compile(trie_regex(sorted(self.table.words, key=len, reverse=True)))
+        words = sorted(self.table.words, key=len, reverse=True)
+        firsts = re.escape("".join(sorted({w[0] for w in words})))
+        self._regex = re.compile(f"(?=[{firsts}])" + trie_regex(words))
 
     def read(self, text: str) -> GoodsVerdict:
-        folded = fold(text)
-        found: list[GoodsWord] = []
+        return self.read_many([text])[0]
+
+    def read_many(self, texts: Sequence[str | None]) -> list[GoodsVerdict]:
+        """:meth:`read` for each text: the batch folded once and searched as one string."""
+        raw = [t or "" for t in texts]
+        if not raw:
+            return []
+        starts = [0, *itertools.accumulate(len(t) + 1 for t in raw)][:-1]
+        folded = fold("\x00".join(raw))
+        found: dict[int, list[GoodsWord]] = {}
         for m in self._regex.finditer(folded):
             w = m.group()
             classes = self.table.words.get(w)
@@ -112,7 +129,13 @@ class GoodsReader:
                 or (e < len(folded) and folded[e].isascii() and folded[e].isalnum())
             ):
                 continue
-            found.append(GoodsWord(text[s:e], classes, s))
+            i = bisect.bisect_right(starts, s) - 1
+            found.setdefault(i, []).append(
+                GoodsWord(raw[i][s - starts[i] : e - starts[i]], classes, s - starts[i])
+            )
+        return [self._verdict(found[i]) if i in found else NO_GOODS for i in range(len(raw))]
+
+    def _verdict(self, found: list[GoodsWord]) -> GoodsVerdict:
         if not self.classes:  # the brand registered no classes: nothing is far from it
             return GoodsVerdict(tuple(found), (), ())
         ours = tuple(g for g in found if g.classes & self.near)

@@ -36,11 +36,11 @@ from urllib.parse import unquote
 
 from markwatch.brand import Brand
 from matchers.aliases import Aliases, AliasFinder, AliasHit
-from matchers.contacts import Contact, find_contacts
-from matchers.goods import GoodsReader, GoodsVerdict
+from matchers.contacts import Contact, find_contacts, find_contacts_many
+from matchers.goods import NO_GOODS, GoodsReader, GoodsVerdict
 from matchers.images import CLOSE_DISTANCE, MATCH_DISTANCE, RECIPE, ImageMatch, ReferenceSet, hash_image
-from matchers.lexicon import LexiconFinder, TermHit
-from matchers.normalize import describe_letters
+from matchers.lexicon import INTENT_KINDS, LexiconFinder, TermHit
+from matchers.normalize import describe_letters, fold
 from matchers.text import MarkFinder, MarkHit
 
 ENGINE_VERSION = "1.0+" + RECIPE.split(":", 1)[0]
@@ -159,6 +159,8 @@ class TextExtras:
     aliases: Aliases
     title: str
     seller_name: str
+    contacts: list[Contact] | None = None  # None: not looked for yet
+    goods: GoodsVerdict | None = None  # None: not read yet
 
 
 @dataclass
@@ -272,6 +274,7 @@ class Matcher:
         self.today = today or dt.date.today()
         self.marks = MarkFinder(brand)
         self.lexicon = LexiconFinder(brand)
+        self.intent = LexiconFinder(kinds=INTENT_KINDS)
         self.aliases = AliasFinder(brand)
         self.goods = GoodsReader(brand)
         entries: list[tuple[Path, str | None]] = [(Path(p), None) for p in brand.reference_images]
@@ -290,11 +293,38 @@ class Matcher:
         sellers = [_text(item.get("seller_name")) for item in listings]
         title_hits, title_misses = self.marks.find_many_detailed(titles, "title")
         seller_hits = self.marks.find_many(sellers, "seller_name")
-        term_hits = self.lexicon.find_many(titles)
-        aliases = self.aliases.find_many(titles)
+        folded = fold("\x00".join(titles))  # one folding of the batch for the lexicon, aliases, contacts
+        term_hits = self.lexicon.find_many(titles, folded)
+        # whether a post or an account sells: product listings do by being listed
+        posts = [
+            i for i, item in enumerate(listings) if str(item.get("kind") or "").lower() not in SELLING_KINDS
+        ]
+        if posts:
+            for i, found in zip(posts, self.intent.find_many([titles[i] for i in posts]), strict=True):
+                term_hits[i] = term_hits[i] + found
+        aliases = self.aliases.find_many(titles, folded)
+        # the goods a title names matter only beside a weak form of the name, a nickname or a product line
+        need = [
+            i
+            for i, (hits, al) in enumerate(zip(title_hits, aliases, strict=True))
+            if al.nicknames
+            or al.products
+            or any(h.distance or WEAK_TRICKS.intersection(h.tricks) for h in hits)
+        ]
+        goods = [NO_GOODS] * len(titles)
+        for i, verdict in zip(need, self.goods.read_many([titles[i] for i in need]), strict=True):
+            goods[i] = verdict
+        contacts = [
+            a + b
+            for a, b in zip(
+                find_contacts_many(titles, "title", folded),
+                find_contacts_many(sellers, "seller_name"),
+                strict=True,
+            )
+        ]
         return [
-            self._score_one(item, th, sh, lh, TextExtras(tm, al, title, seller))
-            for item, th, sh, lh, tm, al, title, seller in zip(
+            self._score_one(item, th, sh, lh, TextExtras(tm, al, title, seller, cs, gv))
+            for item, th, sh, lh, tm, al, title, seller, cs, gv in zip(
                 listings,
                 title_hits,
                 seller_hits,
@@ -303,6 +333,8 @@ class Matcher:
                 aliases,
                 titles,
                 sellers,
+                contacts,
+                goods,
                 strict=True,
             )
         ]
@@ -319,7 +351,7 @@ class Matcher:
     ) -> MatchResult:
         reasons: list[Reason] = []
         extras = extras or TextExtras([], Aliases(), listing_text(listing), _text(listing.get("seller_name")))
-        goods = self.goods.read(extras.title)
+        goods = extras.goods if extras.goods is not None else self.goods.read(extras.title)
         title_hits = self._gate_weak_hits(title_hits, goods, reasons)
         title = listing_text(listing)
         title_len = len(_text(listing.get("title")))
@@ -771,8 +803,11 @@ class Matcher:
             )
 
         # contact ids in the title, the text and the shop name
-        contacts = find_contacts(extras.title, "title") + find_contacts(extras.seller_name, "seller_name")
-        contacts = list({(c.kind, c.value): c for c in contacts}.values())
+        if extras.contacts is None:
+            extras.contacts = find_contacts(extras.title, "title") + find_contacts(
+                extras.seller_name, "seller_name"
+            )
+        contacts = list({(c.kind, c.value): c for c in extras.contacts}.values())
         if contacts:
             words = {"wechat": "WeChat id", "qq": "QQ number", "phone": "mobile number"}
             listed = "; ".join(

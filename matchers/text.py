@@ -279,9 +279,13 @@ class MarkFinder:
         ``real-word`` (one letter from the name but an English word: "stride"), ``false-friend``
         (as close to one of the brand's ``exclude_terms`` as to the name)."""
         results = self._find_all(texts, field_name)
-        hits = [[h for h in r if not MISS_TRICKS.intersection(h.tricks)] for r in results]
-        misses = [[h for h in r if MISS_TRICKS.intersection(h.tricks)] for r in results]
-        return hits, misses
+        none: list[MarkHit] = []  # shared by the texts without a near miss: read it, never change it
+        misses = [none] * len(results)
+        for i, r in enumerate(results):
+            if r and any(MISS_TRICKS.intersection(h.tricks) for h in r):
+                misses[i] = [h for h in r if MISS_TRICKS.intersection(h.tricks)]
+                results[i] = [h for h in r if not MISS_TRICKS.intersection(h.tricks)]
+        return results, misses
 
     def _find_all(self, texts: Sequence[str | None], field_name: str) -> list[list[MarkHit]]:
         """All mark hits in each text (exact and tricked forms first, then near misses).
