@@ -253,7 +253,7 @@ class MarkFinder:
         self._split_heads: dict[str, list[tuple[NameForm, str]]] = {}
         for f in forms:
             if f.how == "name" and f.form.isascii() and f.form.isalpha() and len(f.form) >= ATTACHED_MIN_LEN:
-                for k in range(SPLIT_MIN_PIECE, len(f.form) - SPLIT_MIN_PIECE + 1):
+                for k in range(SPLIT_MIN_PIECE, len(f.form) - 1):  # the rest may be two letters
                     self._split_heads.setdefault(f.form[:k], []).append((f, f.form[k:]))
         self._split_rx: re.Pattern[str] | None = None
         if self._split_heads:
