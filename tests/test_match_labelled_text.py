@@ -81,8 +81,8 @@ def test_recall_and_false_positives(scored: list[dict[str, Any]]) -> None:
             c[2] += r["result"].suspect
             c[3] += 1
     print(
-        f"\ntext labelled set: {len(scored)} listings; recall {recall:.3f} on {len(positives)} infringements; "
-        f"false positives {fp_rate:.3f} on {len(negatives)} must-not-flag"
+        f"\ntext labelled set: {len(scored)} listings; recall {recall:.3f} on {len(positives)} "
+        f"infringements; false positives {fp_rate:.3f} on {len(negatives)} must-not-flag"
     )
     for cat, (tp, p, fp, n) in sorted(by_cat.items()):
         print(f"  {cat:13s} found {tp}/{p}   flagged wrongly {fp}/{n}")

@@ -66,12 +66,12 @@ def post(brand: str, label: str, category: str, trick: str, title: str, **kw: An
 # ====================================================================================================
 # Orchida — cosmetics (class 3), floor ¥380; product lines 兰萃精华, Midnight Orchid, 紫光瓶
 # ====================================================================================================
-O = "orchida"
+OR = "orchida"
 # --- the plain mark, for the base rate ---------------------------------------------------------------
-add(O, INF, "base", "exact+lexicon", "ORCHIDA欧琪达 兰萃精华液 50ml 高仿 专柜品质", 128)
-add(O, INF, "base", "exact+price", "欧琪达 紫光瓶面霜 正品 新款", 99)
-add(O, UNREL, "base", "other-brand", "兰蔻小黑瓶精华 专柜正品 100ml", 1080)
-add(O, UNREL, "base", "generic", "玻尿酸补水精华液 保湿 学生党", 59)
+add(OR, INF, "base", "exact+lexicon", "ORCHIDA欧琪达 兰萃精华液 50ml 高仿 专柜品质", 128)
+add(OR, INF, "base", "exact+price", "欧琪达 紫光瓶面霜 正品 新款", 99)
+add(OR, UNREL, "base", "other-brand", "兰蔻小黑瓶精华 专柜正品 100ml", 1080)
+add(OR, UNREL, "base", "generic", "玻尿酸补水精华液 保湿 学生党", 59)
 add(
     O,
     AUTH,
@@ -84,76 +84,76 @@ add(
     seller_name="orchida欧琪达官方旗舰店",
 )
 # --- Unicode tricks ----------------------------------------------------------------------------------
-add(O, INF, "unicode", "invisible", "OR\u200bCHI\u200dDA 精华液 原单 尾货", 139)
-add(O, INF, "unicode", "invisible", "欧\u200b琪\ufeff达 面霜 1:1", 118)
-add(O, INF, "unicode", "symbols", "O🌸R🌸C🌸H🌸I🌸D🌸A 精华 大牌同款", 89)
-add(O, INF, "unicode", "symbols", "欧✨琪✨达 紫光瓶 面霜 超A", 79)
-add(O, INF, "unicode", "symbols", "O★R★C★H★I★D★A 口红 正品", 49)
-add(O, INF, "unicode", "fancy", "ᴏʀᴄʜɪᴅᴀ 精华液 复刻", 158)
-add(O, INF, "unicode", "fancy", "🅾🆁🅲🅷🅸🅳🅰 面霜 原厂", 120)
-add(O, INF, "unicode", "fancy", "𝐎𝐑𝐂𝐇𝐈𝐃𝐀 香水 50ml", 69)
-add(O, INF, "unicode", "fancy", "ⓞⓡⓒⓗⓘⓓⓐ 粉底液 尾单", 88)
-add(O, INF, "unicode", "mixed-script", "ΟRCΗIDΑ 兰萃精华 精仿", 99)  # Greek Ο, Η, Α
-add(O, INF, "unicode", "mixed-script", "ОRСHIDА 面霜 专柜级", 168)  # Cyrillic О, С, А
-add(O, INF, "unicode", "mixed-script", "ORCHIDΛ 口红 原单", 59)  # Greek Λ for A
-add(O, UNREL, "unicode", "fancy-other-word", "ᴍᴏɪꜱᴛᴜʀɪᴢᴇʀ 面霜 保湿 补水", 69)
-add(O, UNREL, "unicode", "emoji-title", "🌸春日限定🌸 樱花身体乳 ✨香香✨", 39)
-add(O, UNREL, "unicode", "fancy-false-friend", "ᴏʀᴄʜɪᴅ 兰花香薰蜡烛", 45)
+add(OR, INF, "unicode", "invisible", "OR\u200bCHI\u200dDA 精华液 原单 尾货", 139)
+add(OR, INF, "unicode", "invisible", "欧\u200b琪\ufeff达 面霜 1:1", 118)
+add(OR, INF, "unicode", "symbols", "O🌸R🌸C🌸H🌸I🌸D🌸A 精华 大牌同款", 89)
+add(OR, INF, "unicode", "symbols", "欧✨琪✨达 紫光瓶 面霜 超A", 79)
+add(OR, INF, "unicode", "symbols", "O★R★C★H★I★D★A 口红 正品", 49)
+add(OR, INF, "unicode", "fancy", "ᴏʀᴄʜɪᴅᴀ 精华液 复刻", 158)
+add(OR, INF, "unicode", "fancy", "🅾🆁🅲🅷🅸🅳🅰 面霜 原厂", 120)
+add(OR, INF, "unicode", "fancy", "𝐎𝐑𝐂𝐇𝐈𝐃𝐀 香水 50ml", 69)
+add(OR, INF, "unicode", "fancy", "ⓞⓡⓒⓗⓘⓓⓐ 粉底液 尾单", 88)
+add(OR, INF, "unicode", "mixed-script", "ΟRCΗIDΑ 兰萃精华 精仿", 99)  # Greek Ο, Η, Α
+add(OR, INF, "unicode", "mixed-script", "ОRСHIDА 面霜 专柜级", 168)  # Cyrillic О, С, А
+add(OR, INF, "unicode", "mixed-script", "ORCHIDΛ 口红 原单", 59)  # Greek Λ for A
+add(OR, UNREL, "unicode", "fancy-other-word", "ᴍᴏɪꜱᴛᴜʀɪᴢᴇʀ 面霜 保湿 补水", 69)
+add(OR, UNREL, "unicode", "emoji-title", "🌸春日限定🌸 樱花身体乳 ✨香香✨", 39)
+add(OR, UNREL, "unicode", "fancy-false-friend", "ᴏʀᴄʜɪᴅ 兰花香薰蜡烛", 45)
 # --- split and glued ---------------------------------------------------------------------------------
-add(O, INF, "split", "glued", "orchida精华液 高仿 正品质量", 129)
-add(O, INF, "split", "glued", "新款ORCHIDA紫光瓶 A货", 99)
-add(O, INF, "split", "bracketed", "ORCH【精华液】IDA 原单", 129)
-add(O, INF, "split", "bracketed", "欧琪〖面霜〗达 一比一", 99)
-add(O, INF, "split", "bracketed", "ORC「兰萃」HIDA 精华 工厂直发", 89)
-add(O, INF, "split", "across-title", "ORCH 兰萃精华液 IDA 50ml 特价", 79)
-add(O, INF, "split", "across-title", "【现货】ORCHI 面霜 DA 同款 厂货", 99)
-add(O, UNREL, "split", "pieces-not-name", "ORCH 兰花 香氛 IDEA 礼盒", 168)
-add(O, UNREL, "split", "bracket-no-name", "【兰花精华】补水面霜 【包邮】", 69)
+add(OR, INF, "split", "glued", "orchida精华液 高仿 正品质量", 129)
+add(OR, INF, "split", "glued", "新款ORCHIDA紫光瓶 A货", 99)
+add(OR, INF, "split", "bracketed", "ORCH【精华液】IDA 原单", 129)
+add(OR, INF, "split", "bracketed", "欧琪〖面霜〗达 一比一", 99)
+add(OR, INF, "split", "bracketed", "ORC「兰萃」HIDA 精华 工厂直发", 89)
+add(OR, INF, "split", "across-title", "ORCH 兰萃精华液 IDA 50ml 特价", 79)
+add(OR, INF, "split", "across-title", "【现货】ORCHI 面霜 DA 同款 厂货", 99)
+add(OR, UNREL, "split", "pieces-not-name", "ORCH 兰花 香氛 IDEA 礼盒", 168)
+add(OR, UNREL, "split", "bracket-no-name", "【兰花精华】补水面霜 【包邮】", 69)
 # --- nicknames (count only with a tie: product line, category of class 3, photo) -------------------
-add(O, INF, "nickname", "initial+家+category", "O家 精华液 高仿 专柜品质", 99)
-add(O, INF, "nickname", "consonants+家+category", "OR家同款 面霜 平替", 59)
-add(O, INF, "nickname", "first-char+家+product-line", "欧家 兰萃精华 原单", 129)
-add(O, INF, "nickname", "first-chars+家+category", "欧琪家 口红 复刻版", 39)
-add(O, INF, "nickname", "pinyin-initials+category", "OQD 精华 大牌同款 尾单", 69)
-add(O, INF, "nickname", "pinyin-tones+category", "ōu qí 家的面霜 平替 一比一", 79)
-add(O, INF, "nickname", "pinyin-numbers+category", "ou1 qi2 精华液 A货", 99)
-add(O, INF, "nickname", "pinyin-full-tones", "ōu qí dá 兰萃精华 原单", 119)
-add(O, INF, "nickname", "pinyin-full-numbers", "ou1 qi2 da2 面霜 高仿", 89)
-add(O, INF, "nickname", "homophone+traditional", "歐琪達 面霜 原單 尾貨", 99)
-add(O, INF, "nickname", "homophone+traditional", "欧奇達 精華液 高仿", 118)
-add(O, INF, "nickname", "product-line-only", "兰萃精华 50ml 高仿 原厂", 99)
-add(O, INF, "nickname", "product-line-only", "Midnight Orchid 香水 复刻 1:1", 89)
-add(O, UNREL, "nickname", "no-tie", "O家 好物分享 高仿 种草", 29)
-add(O, UNREL, "nickname", "far-goods", "欧家 挖掘机配件 液压泵 厂家直销", 2800)
-add(O, UNREL, "nickname", "far-goods", "欧家 老字号 月饼 礼盒", 128)
-add(O, UNREL, "nickname", "tie-full-price", "O家 精华液 正品 专柜 50ml", 820)
-add(O, UNREL, "nickname", "other-house-nickname", "L家 C家 D家 口红 高仿 批发", 25)
+add(OR, INF, "nickname", "initial+家+category", "O家 精华液 高仿 专柜品质", 99)
+add(OR, INF, "nickname", "consonants+家+category", "OR家同款 面霜 平替", 59)
+add(OR, INF, "nickname", "first-char+家+product-line", "欧家 兰萃精华 原单", 129)
+add(OR, INF, "nickname", "first-chars+家+category", "欧琪家 口红 复刻版", 39)
+add(OR, INF, "nickname", "pinyin-initials+category", "OQD 精华 大牌同款 尾单", 69)
+add(OR, INF, "nickname", "pinyin-tones+category", "ōu qí 家的面霜 平替 一比一", 79)
+add(OR, INF, "nickname", "pinyin-numbers+category", "ou1 qi2 精华液 A货", 99)
+add(OR, INF, "nickname", "pinyin-full-tones", "ōu qí dá 兰萃精华 原单", 119)
+add(OR, INF, "nickname", "pinyin-full-numbers", "ou1 qi2 da2 面霜 高仿", 89)
+add(OR, INF, "nickname", "homophone+traditional", "歐琪達 面霜 原單 尾貨", 99)
+add(OR, INF, "nickname", "homophone+traditional", "欧奇達 精華液 高仿", 118)
+add(OR, INF, "nickname", "product-line-only", "兰萃精华 50ml 高仿 原厂", 99)
+add(OR, INF, "nickname", "product-line-only", "Midnight Orchid 香水 复刻 1:1", 89)
+add(OR, UNREL, "nickname", "no-tie", "O家 好物分享 高仿 种草", 29)
+add(OR, UNREL, "nickname", "far-goods", "欧家 挖掘机配件 液压泵 厂家直销", 2800)
+add(OR, UNREL, "nickname", "far-goods", "欧家 老字号 月饼 礼盒", 128)
+add(OR, UNREL, "nickname", "tie-full-price", "O家 精华液 正品 专柜 50ml", 820)
+add(OR, UNREL, "nickname", "other-house-nickname", "L家 C家 D家 口红 高仿 批发", 25)
 # --- other brands in a list ---------------------------------------------------------------------------
-add(O, INF, "brand-list", "ours-among-others", "兰蔻 雅诗兰黛 ORCHIDA 海蓝之谜 高仿 面霜 批发", 59)
-add(O, INF, "brand-list", "ours-among-others", "迪奥 香奈儿 欧琪达 口红 一比一 工厂", 29)
-post(O, INF, "brand-list", "ours-among-others", "大牌护肤 兰蔻 SK2 欧琪达 资生堂 原单 货源 需要的私聊")
-add(O, UNREL, "brand-list", "others-only", "兰蔻 雅诗兰黛 海蓝之谜 高仿 面霜 批发", 59)
-add(O, UNREL, "brand-list", "others-only", "迪奥 香奈儿 圣罗兰 口红 一比一 工厂", 29)
+add(OR, INF, "brand-list", "ours-among-others", "兰蔻 雅诗兰黛 ORCHIDA 海蓝之谜 高仿 面霜 批发", 59)
+add(OR, INF, "brand-list", "ours-among-others", "迪奥 香奈儿 欧琪达 口红 一比一 工厂", 29)
+post(OR, INF, "brand-list", "ours-among-others", "大牌护肤 兰蔻 SK2 欧琪达 资生堂 原单 货源 需要的私聊")
+add(OR, UNREL, "brand-list", "others-only", "兰蔻 雅诗兰黛 海蓝之谜 高仿 面霜 批发", 59)
+add(OR, UNREL, "brand-list", "others-only", "迪奥 香奈儿 圣罗兰 口红 一比一 工厂", 29)
 # --- false friends and other companies ------------------------------------------------------------------
-add(O, UNREL, "false-friend", "longer-word", "Orchidaceae 兰科植物 蝴蝶兰 盆栽", 88)
-add(O, UNREL, "false-friend", "real-word", "Orchid 兰花 香薰精油 10ml", 39)
-add(O, UNREL, "false-friend", "real-word", "orchids 鲜切花 蝴蝶兰 花束", 99)
-add(O, UNREL, "false-friend", "homophone-company", "欧奇达 液压泵 齿轮泵 厂家", 1500)
-add(O, UNREL, "false-friend", "homophone-company", "欧其达机械 轴承 配件", 260)
-add(O, UNREL, "false-friend", "pinyin-company", "OUQIDA 减速机 电机 工业", 3200)
-add(O, INF, "false-friend", "homophone-own-goods", "欧奇达 精华液 高仿 专柜品质", 99)
-add(O, INF, "false-friend", "misspelt-own-goods", "Orchyda 面霜 原单", 119)
+add(OR, UNREL, "false-friend", "longer-word", "Orchidaceae 兰科植物 蝴蝶兰 盆栽", 88)
+add(OR, UNREL, "false-friend", "real-word", "Orchid 兰花 香薰精油 10ml", 39)
+add(OR, UNREL, "false-friend", "real-word", "orchids 鲜切花 蝴蝶兰 花束", 99)
+add(OR, UNREL, "false-friend", "homophone-company", "欧奇达 液压泵 齿轮泵 厂家", 1500)
+add(OR, UNREL, "false-friend", "homophone-company", "欧其达机械 轴承 配件", 260)
+add(OR, UNREL, "false-friend", "pinyin-company", "OUQIDA 减速机 电机 工业", 3200)
+add(OR, INF, "false-friend", "homophone-own-goods", "欧奇达 精华液 高仿 专柜品质", 99)
+add(OR, INF, "false-friend", "misspelt-own-goods", "Orchyda 面霜 原单", 119)
 # --- intent -------------------------------------------------------------------------------------------------
-post(O, UNREL, "intent", "guide", "欧琪达兰萃精华 真假对比 教你辨别高仿 防骗")
-post(O, UNREL, "intent", "news", "新闻：警方查获一批假冒ORCHIDA化妆品 打假 高仿")
-post(O, UNREL, "intent", "review", "ORCHIDA 紫光瓶 测评 | 和高仿的对比 使用感受")
-post(O, UNREL, "intent", "fan", "欧琪达粉丝 晒单 今天的兰萃精华 爱了")
-post(O, UNREL, "intent", "comparison", "欧琪达 vs 兰蔻 精华 横评 平替推荐")
-add(O, UNREL, "intent", "counter-not-counterfeit", "ORCHIDA欧琪达 专柜 兰萃精华 50ml", 880)
-post(O, INF, "intent", "sells-private", "欧琪达 兰萃精华 高仿 需要的私聊")
-post(O, INF, "intent", "sells-price", "ORCHIDA 紫光瓶 原单 出 ¥199 包邮")
-post(O, INF, "intent", "sells-daigou", "欧琪达 精华 代购 高仿 鉴定无忧")
-post(O, INF, "intent", "sells-contact", "欧琪达 面霜 原单 有需要 加微 orc_2026")
+post(OR, UNREL, "intent", "guide", "欧琪达兰萃精华 真假对比 教你辨别高仿 防骗")
+post(OR, UNREL, "intent", "news", "新闻：警方查获一批假冒ORCHIDA化妆品 打假 高仿")
+post(OR, UNREL, "intent", "review", "ORCHIDA 紫光瓶 测评 | 和高仿的对比 使用感受")
+post(OR, UNREL, "intent", "fan", "欧琪达粉丝 晒单 今天的兰萃精华 爱了")
+post(OR, UNREL, "intent", "comparison", "欧琪达 vs 兰蔻 精华 横评 平替推荐")
+add(OR, UNREL, "intent", "counter-not-counterfeit", "ORCHIDA欧琪达 专柜 兰萃精华 50ml", 880)
+post(OR, INF, "intent", "sells-private", "欧琪达 兰萃精华 高仿 需要的私聊")
+post(OR, INF, "intent", "sells-price", "ORCHIDA 紫光瓶 原单 出 ¥199 包邮")
+post(OR, INF, "intent", "sells-daigou", "欧琪达 精华 代购 高仿 鉴定无忧")
+post(OR, INF, "intent", "sells-contact", "欧琪达 面霜 原单 有需要 加微 orc_2026")
 # --- shops and accounts -------------------------------------------------------------------------------------
 add(
     O,
@@ -166,8 +166,8 @@ add(
     seller_id="3309999",
     seller_name="ORCHIDA官方旗舰店",
 )
-add(O, INF, "shop", "general-agent", "欧琪达 紫光瓶面霜 50ml", 680, seller_name="欧琪达中国总代理")
-add(O, INF, "shop", "direct-store", "面霜 保湿 50ml", 720, seller_name="欧琪达直营店")
+add(OR, INF, "shop", "general-agent", "欧琪达 紫光瓶面霜 50ml", 680, seller_name="欧琪达中国总代理")
+add(OR, INF, "shop", "direct-store", "面霜 保湿 50ml", 720, seller_name="欧琪达直营店")
 add(
     O,
     INF,
@@ -179,7 +179,7 @@ add(
     seller_id="3300999",
     seller_name="ORCHIDA海外旗舰店",
 )
-add(O, INF, "shop", "digit-in-shop", "ORCHIDA 兰萃精华 正品", 690, seller_name="0RCH1DA美妆旗舰店")
+add(OR, INF, "shop", "digit-in-shop", "ORCHIDA 兰萃精华 正品", 690, seller_name="0RCH1DA美妆旗舰店")
 add(
     O,
     INF,
@@ -263,12 +263,12 @@ add(
     O, UNREL, "shop", "reseller-full-price", "ORCHIDA 兰萃精华 50ml 专柜正品", 860, seller_name="兰心美妆小铺"
 )
 # --- contact ids --------------------------------------------------------------------------------------------
-add(O, INF, "contact", "wechat", "ORCHIDA 面霜 高仿 VX: orc_2026", 69)
-post(O, INF, "contact", "qq", "欧琪达 精华 原单 Q: 28830012")
-post(O, INF, "contact", "phone", "欧琪达 兰萃精华 一手货源 电话 138 0013 8000")
-add(O, INF, "contact", "wechat-in-shop", "欧琪达 精华液 原单", 139, seller_name="V信orc_2026 美妆")
-add(O, UNREL, "contact", "wechat-pay", "补水面膜 10片 微信支付 包邮", 39)
-add(O, UNREL, "contact", "contact-no-brand", "兰花 盆栽 加微 flower_88", 35)
+add(OR, INF, "contact", "wechat", "ORCHIDA 面霜 高仿 VX: orc_2026", 69)
+post(OR, INF, "contact", "qq", "欧琪达 精华 原单 Q: 28830012")
+post(OR, INF, "contact", "phone", "欧琪达 兰萃精华 一手货源 电话 138 0013 8000")
+add(OR, INF, "contact", "wechat-in-shop", "欧琪达 精华液 原单", 139, seller_name="V信orc_2026 美妆")
+add(OR, UNREL, "contact", "wechat-pay", "补水面膜 10片 微信支付 包邮", 39)
+add(OR, UNREL, "contact", "contact-no-brand", "兰花 盆栽 加微 flower_88", 35)
 
 # ====================================================================================================
 # Strida — sports shoes and gear (classes 25, 28), floor ¥499; product lines AeroFlux, 风刃
