@@ -73,7 +73,7 @@ add(OR, INF, "base", "exact+price", "欧琪达 紫光瓶面霜 正品 新款", 9
 add(OR, UNREL, "base", "other-brand", "兰蔻小黑瓶精华 专柜正品 100ml", 1080)
 add(OR, UNREL, "base", "generic", "玻尿酸补水精华液 保湿 学生党", 59)
 add(
-    O,
+    OR,
     AUTH,
     "base",
     "authorised",
@@ -156,7 +156,7 @@ post(OR, INF, "intent", "sells-daigou", "欧琪达 精华 代购 高仿 鉴定�
 post(OR, INF, "intent", "sells-contact", "欧琪达 面霜 原单 有需要 加微 orc_2026")
 # --- shops and accounts -------------------------------------------------------------------------------------
 add(
-    O,
+    OR,
     INF,
     "shop",
     "fake-flagship",
@@ -169,7 +169,7 @@ add(
 add(OR, INF, "shop", "general-agent", "欧琪达 紫光瓶面霜 50ml", 680, seller_name="欧琪达中国总代理")
 add(OR, INF, "shop", "direct-store", "面霜 保湿 50ml", 720, seller_name="欧琪达直营店")
 add(
-    O,
+    OR,
     INF,
     "shop",
     "overseas-flagship",
@@ -181,7 +181,7 @@ add(
 )
 add(OR, INF, "shop", "digit-in-shop", "ORCHIDA 兰萃精华 正品", 690, seller_name="0RCH1DA美妆旗舰店")
 add(
-    O,
+    OR,
     INF,
     "account",
     "brand-account",
@@ -193,7 +193,7 @@ add(
     seller_name="ORCHIDA欧琪达",
 )
 add(
-    O,
+    OR,
     INF,
     "account",
     "brand-account",
@@ -205,7 +205,7 @@ add(
     seller_name="欧琪达中国",
 )
 add(
-    O,
+    OR,
     INF,
     "shop",
     "lapsed-tied",
@@ -215,7 +215,7 @@ add(
     seller_name="欧琪达美妆授权店",
 )
 add(
-    O,
+    OR,
     UNREL,
     "shop",
     "lapsed-untied",
@@ -225,7 +225,7 @@ add(
     seller_name="欧琪达美妆授权店",
 )
 add(
-    O,
+    OR,
     AUTH,
     "shop",
     "real-flagship",
@@ -236,7 +236,7 @@ add(
     seller_name="orchida欧琪达官方旗舰店",
 )
 add(
-    O,
+    OR,
     AUTH,
     "account",
     "real-account",
@@ -248,7 +248,7 @@ add(
     seller_name="ORCHIDA欧琪达",
 )
 add(
-    O,
+    OR,
     UNREL,
     "account",
     "fan-account",
