@@ -260,7 +260,13 @@ add(
     seller_name="欧琪达粉丝后援会",
 )
 add(
-    OR, UNREL, "shop", "reseller-full-price", "ORCHIDA 兰萃精华 50ml 专柜正品", 860, seller_name="兰心美妆小铺"
+    OR,
+    UNREL,
+    "shop",
+    "reseller-full-price",
+    "ORCHIDA 兰萃精华 50ml 专柜正品",
+    860,
+    seller_name="兰心美妆小铺",
 )
 # --- contact ids --------------------------------------------------------------------------------------------
 add(OR, INF, "contact", "wechat", "ORCHIDA 面霜 高仿 VX: orc_2026", 69)
