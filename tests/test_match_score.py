@@ -313,3 +313,61 @@ def test_photos_and_names_never_lower(
     ).score
     assert with_photo >= plain - 1e-9
     assert named_with_photo >= with_photo - 1e-9
+
+
+# --- issue 13: the text signals in the score -----------------------------------------------------------
+
+
+def test_nickname_counts_beside_the_brand_photo(veloria: Matcher, brand_photo: str) -> None:
+    untied = veloria.score(listing(title="V家 新款 高仿", price=399))
+    assert not untied.suspect and any("nothing ties it" in x.detail for x in untied.reasons)
+    tied = veloria.score(listing(title="V家 新款 高仿", price=399, image_paths=[brand_photo]))
+    assert tied.suspect
+    nick = next(x for x in tied.reasons if x.kind == "nickname")
+    assert nick.role == "link" and "the brand's photo" in nick.detail
+
+
+def test_nickname_among_other_houses_needs_its_own_goods(corvane: Matcher) -> None:
+    # C家 is also another house's nickname: bags are not Corvane's own goods (class 14), so no tie
+    assert not corvane.score(listing(title="C家 女包 高仿", price=199)).suspect
+    assert corvane.score(listing(title="C家 男表 机械表 高仿", price=199)).suspect
+
+
+def test_homophone_company_outside_the_classes(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="威洛瑞亚 液压泵 厂家", price=99))
+    assert r.score == 0 and any(x.kind == "goods" and "another company" in x.detail for x in r.reasons)
+    assert veloria.score(listing(title="威洛瑞亚 女包 高仿", price=99)).suspect
+
+
+def test_guide_post_is_not_a_suspect_but_a_sale_is(veloria: Matcher) -> None:
+    guide = {
+        "platform": "weibo",
+        "kind": "post",
+        "title": "薇洛瑞亚 高仿 怎么辨别 真假对比 避坑",
+        "seller_id": "9",
+    }
+    r = veloria.score(guide)
+    assert not r.suspect and any(x.kind == "intent" for x in r.reasons)
+    sale = dict(guide, title="薇洛瑞亚 高仿 真假对比 需要的私聊")
+    assert veloria.score(sale).suspect
+
+
+def test_counter_alone_is_not_counterfeit_vocabulary(veloria: Matcher) -> None:
+    assert not veloria.score(listing(title="VELORIA 专柜 手提包", price=2800)).suspect
+
+
+def test_account_named_after_the_brand(veloria: Matcher) -> None:
+    acct = {"platform": "weibo", "kind": "account", "seller_id": "77", "seller_name": "VELORIA中国"}
+    assert veloria.score({**acct, "title": "VELORIA中国 新品资讯 合作私信"}).suspect
+    fans = {**acct, "seller_name": "薇洛瑞亚粉丝", "title": "薇洛瑞亚粉丝后援会 晒单 分享"}
+    assert not veloria.score(fans).suspect
+    real = {**acct, "seller_id": "5566778899", "title": "VELORIA薇洛瑞亚官方微博"}
+    assert not veloria.score(real).suspect
+
+
+def test_brand_list_and_shop_digits(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="古驰 普拉达 VELORIA 香奈儿 高仿", price=299))
+    assert any(x.kind == "brand-list" for x in r.reasons)
+    assert veloria.score(listing(title="古驰 普拉达 香奈儿 高仿", price=299)).score == 0
+    shop = veloria.score(listing(title="女包 新款", price=2800, seller_name="VEL0RIA旗舰店"))
+    assert shop.suspect and any(x.data.get("signal") == "shop-digits" for x in shop.reasons)
