@@ -723,7 +723,7 @@ class Matcher:
                     f"title names {p.found!r}, a product line of {self.brand.name} (one of its search terms "
                     "that is not a mark): ties the listing to the brand, more weakly than the mark",
                     LINK_PRODUCT_LINE,
-                    {"role": "link", "product_line": p.term, "mark_id": self.brand.marks[0].id},
+                    {"role": "link", "product_line": p.term, "mark_id": self._word_mark_id()},
                 )
             )
 
@@ -759,7 +759,7 @@ class Matcher:
                             "role": "link",
                             "signal": "nickname",
                             "found": n.found,
-                            "mark_id": self.brand.marks[0].id,
+                            "mark_id": self._word_mark_id(),
                         },
                     )
                 )
@@ -905,6 +905,10 @@ class Matcher:
                 )
             )
         return contacts
+
+    def _word_mark_id(self) -> str:
+        """The mark a nickname or product line stands for: the first mark with a verbal element."""
+        return next((m.id for m in self.brand.marks if m.text or m.variants), self.brand.marks[0].id)
 
     @staticmethod
     def _sells(
