@@ -164,7 +164,8 @@ def bench_text() -> None:
     print(f"  markwatch marks   {t_marks:6.2f} s wall, {c_marks:5.2f} s CPU   ({found:,} titles name a mark)")
     print(
         f"  markwatch lexicon + nicknames, product lines, other brands, contact ids, goods "
-        f"{t_lex:6.2f} s wall, {c_lex:5.2f} s CPU (of which the last five {t_more:.2f} s)"
+        f"{t_lex:6.2f} s wall, {c_lex:5.2f} s CPU (of which the last five {t_more:.2f} s wall, "
+        f"{c_more:.2f} s CPU)"
     )
     print(
         f"  markwatch total   {t_marks + t_lex:6.2f} s wall, {c_marks + c_lex:5.2f} s CPU, one core"

@@ -729,7 +729,17 @@ class Matcher:
 
         # nicknames: only beside something that ties them to this brand
         nicks = [n for n in al.nicknames if not any(h.start < n.end and n.start < h.end for h in title_hits)]
-        if nicks and not title_hits:
+        if nicks and title_hits:  # the mark ties it; the nickname is one more way around filters
+            reasons.append(
+                Reason(
+                    "evasion",
+                    f"besides the mark, the brand is named by a nickname ({nicks[0].found!r}, "
+                    f"{nicks[0].how})",
+                    EVIDENCE_NICKNAME,
+                    {"role": "evidence", "trick": "nickname"},
+                )
+            )
+        elif nicks:
             n = nicks[0]
             ties = []
             if product_counted:

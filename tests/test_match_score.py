@@ -371,3 +371,10 @@ def test_brand_list_and_shop_digits(veloria: Matcher) -> None:
     assert veloria.score(listing(title="古驰 普拉达 香奈儿 高仿", price=299)).score == 0
     shop = veloria.score(listing(title="女包 新款", price=2800, seller_name="VEL0RIA旗舰店"))
     assert shop.suspect and any(x.data.get("signal") == "shop-digits" for x in shop.reasons)
+
+
+@pytest.mark.parametrize("price", [None, 2800, 900, 99])
+def test_naming_the_mark_beside_a_nickname_never_lowers(veloria: Matcher, price: float | None) -> None:
+    nick = veloria.score(listing(title="V家 女包 正品", price=price)).score
+    both = veloria.score(listing(title="V家 VELORIA 女包 正品", price=price)).score
+    assert both >= nick - 1e-9
