@@ -327,15 +327,16 @@ class MarkFinder:
     def _rewritten_pass(
         self, raw: list[str], canon_all: str, starts: list[int], results: list[list[MarkHit]], field_name: str
     ) -> None:
-        """Texts with no hit yet that hold a bracketed part (``CORV【机械表】ANE``) or pinyin with tone
-        numbers (``wei1 luo4 rui4 ya4``) are searched again with the bracketed parts taken out, or the
-        tone numbers read as spaces; a hit found that way carries the trick ``bracketed`` or ``tones``."""
+        """Texts that hold a bracketed part (``CORV【机械表】ANE``) or pinyin with tone numbers (``wei1 luo4
+        rui4 ya4``) are searched again with the bracketed parts taken out, or the tone numbers read as
+        spaces; a hit found that way (and not overlapping one already found) carries the trick
+        ``bracketed`` or ``tones``. Searched whatever else the text holds, so that naming the mark
+        plainly as well never hides the trick."""
         todo: dict[int, set[str]] = {}
         for rx, trick in ((BRACKETED, "bracketed"), (TONED, "tones")):
             for m in rx.finditer(canon_all):
                 i = bisect.bisect_right(starts, m.start()) - 1
-                if not results[i]:
-                    todo.setdefault(i, set()).add(trick)
+                todo.setdefault(i, set()).add(trick)
         for i, tricks in todo.items():
             text = raw[i]
             canon = canon_all[starts[i] : starts[i] + len(text)]
@@ -363,6 +364,8 @@ class MarkFinder:
                         end += 1
                     if not any(start <= s < end for s, _e in spans):
                         continue  # the rewriting did not make this match
+                    if any(h.start < end and start < h.end for h in results[i]):
+                        continue
                     hit = self._check(new_text, new_canon, key, m.start(), m.end(), field_name)
                     if hit is None:
                         continue
@@ -384,9 +387,10 @@ class MarkFinder:
         """A Latin name of six letters or more cut in two whole words elsewhere in the title (``VELO 女包
         RIA``): the first piece, then, later in the same text, the rest."""
         assert self._split_rx is not None
+        done: set[int] = set()
         for m in self._split_rx.finditer(canon_all):
             i = bisect.bisect_right(starts, m.start()) - 1
-            if results[i]:
+            if i in done:
                 continue
             base = starts[i]
             canon = canon_all[base : base + len(raw[i])]
@@ -396,12 +400,16 @@ class MarkFinder:
                     if t.group() != rest:
                         continue
                     start, end = m.start() - base, t.end()
+                    pieces = ((start, m.end() - base), (t.start(), end))
+                    if any(h.start < e and s < h.end for h in results[i] for s, e in pieces):
+                        continue  # a piece is part of a name already found
                     found = raw[i][start : m.end() - base] + " … " + raw[i][t.start() : end]
                     results[i].append(
                         MarkHit(form.mark_id, form.name, found, ("split",), 0, start, end, field_name)
                     )
+                    done.add(i)
                     break
-                if results[i]:
+                if i in done:
                     break
 
     def _fuzzy_batch(

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from markwatch.brand import load_brand
 from matchers import Matcher
@@ -151,3 +153,39 @@ def test_near_misses_say_why(scored: list[dict[str, Any]], trick: str, why: str)
     for r in rows:
         text = " | ".join(x.detail for x in r["result"].reasons)
         assert why in text, (r["listing"]["title"], text)
+
+
+# --- more evidence never lowers the score, on the new signals ---------------------------------------------
+
+EXTRA = [
+    "高仿",
+    "原单",
+    "1:1",
+    "私聊",
+    "加微 orc_2026",
+    "VX: orc_88",
+    "代购",
+    "出售",
+    "ORCHIDA",
+    "欧琪达",
+    "平替",
+    "需要的",
+]
+
+
+@pytest.fixture(scope="module")
+def orchida() -> Matcher:
+    return Matcher(load_brand(BRANDS / "orchida.yaml"), today=dt.date(2026, 11, 29))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    row=st.sampled_from([r for r in make_labelled_text.rows if r["brand"] == "orchida"]),
+    extra=st.lists(st.sampled_from(EXTRA), min_size=1, max_size=3),
+)
+def test_more_evidence_never_lowers_on_new_signals(
+    orchida: Matcher, row: dict[str, Any], extra: list[str]
+) -> None:
+    before = orchida.score(row["listing"]).score
+    after = orchida.score({**row["listing"], "title": row["listing"]["title"] + " " + " ".join(extra)}).score
+    assert after >= before - 1e-9, (row["listing"]["title"], extra)

@@ -378,3 +378,12 @@ def test_naming_the_mark_beside_a_nickname_never_lowers(veloria: Matcher, price:
     nick = veloria.score(listing(title="V家 女包 正品", price=price)).score
     both = veloria.score(listing(title="V家 VELORIA 女包 正品", price=price)).score
     assert both >= nick - 1e-9
+
+
+@pytest.mark.parametrize(
+    "title", ["VELO 女包 RIA 新款", "VEL【正品】ORIA 包", "wei1 luo4 rui4 ya4 包", "薇洛〖托特包〗瑞亚"]
+)
+def test_naming_the_mark_plainly_as_well_keeps_the_trick(veloria: Matcher, title: str) -> None:
+    tricked = veloria.score(listing(title=title, price=2800)).score
+    both = veloria.score(listing(title=title + " VELORIA", price=2800)).score
+    assert tricked >= 0.5 and both >= tricked - 1e-9
