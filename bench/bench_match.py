@@ -7,8 +7,9 @@ Run by hand from the repository root (not part of the test suite)::
     .venv/bin/python -m bench.bench_match measure-images # the photo recipe's numbers (matchers/images.py)
 
 * text: 100,000 titles × 200 mark names (100 marks, each a Latin name and a Chinese name) through
-  the engine's text stage (``MarkFinder.find_many``: all tricks and one-letter misspellings, plus the
-  lexicon). Target ≤ 2 s. Baselines: ``rapidfuzz.process.cdist`` with ``fuzz.partial_ratio`` over all
+  the engine's text stage (``MarkFinder.find_many_detailed``: all tricks, split and bracketed names,
+  one-letter misspellings and near misses; the lexicon; nicknames, product lines and other brands;
+  contact ids; the goods of the titles that need them). Target ≤ 2 s. Baselines: ``rapidfuzz.process.cdist`` with ``fuzz.partial_ratio`` over all
   pairs; ``difflib.SequenceMatcher`` on a sample, extrapolated.
 * photos: 800×800 JPEGs hashed per second on one core by ``matchers.images.hash_image`` (draft
   decoding). Target ≥ 300/s/core. Baseline: imagehash ``phash`` + ``dhash`` on a full decode.
