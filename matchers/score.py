@@ -18,6 +18,12 @@ How the score is made (the ``explanation`` of every result spells it out with th
   counterfeit evidence on top makes it one. Without a link the score is 0 — a fake of some other
   brand is not this brand's suspect.
 * An **authorised seller** whose certificate is valid on the listing's day is capped at 0.1.
+* **Names and words** (issue 13, :meth:`Matcher._text_signals`): a nickname beside a tie (0.70) and a
+  product line (0.60) are links; a nickname (0.30), the brand in a list of brands (0.30), a contact id
+  (0.50), an unauthorised account named after the brand (0.70) and a shop name writing the mark with
+  digits (0.50) are evidence. Weak forms of the name on goods far from the marks' classes, near misses
+  (a longer word, an English word), counterfeit words in a post that sells nothing (news, guides,
+  reviews, fans) and a lapsed authorisation on a listing not tied to the brand are shown, not counted.
 
 Every weight is non-negative and each combination is increasing in every weight, so more evidence
 never lowers the score (``tests/test_match_score.py`` checks it as a property).
@@ -167,7 +173,9 @@ class TextExtras:
 class Reason:
     """One thing the analyst should know: its kind, a sentence, its weight, and the facts behind it."""
 
-    kind: str  # mark | lexicon | contact | price | seller | image | evasion | info…
+    # mark | lexicon | contact | price | seller | image | evasion | info, and from issue 13: nickname,
+    # product-line, brand-list, contact-id, shop, account, goods, near-miss, intent
+    kind: str
     detail: str
     weight: float
     data: dict[str, Any] = field(default_factory=dict)
