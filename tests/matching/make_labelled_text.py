@@ -448,6 +448,39 @@ post(S, INF, "contact", "phone", "斯锐达 莆田 一手货源 13912345678")
 add(S, UNREL, "contact", "contact-no-brand", "跑步鞋 男 透气 V: run_2026", 99)
 
 
+# ====================================================================================================
+# Held out: rows written after the engine was finished, scored once and kept as they came out (the
+# engine was not changed for them). ``trick`` starts with "held:".
+# ====================================================================================================
+add(OR, INF, "unicode", "held:fancy-bold-italic", "𝑶𝑹𝑪𝑯𝑰𝑫𝑨 兰萃精华 50ml 原单", 139)
+add(OR, INF, "unicode", "held:zwj-chinese", "欧\u200d琪\u200d达 紫光瓶 精华 高仿", 99)
+add(OR, INF, "split", "held:bracket-latin", "ORCHI（正品）DA 面霜 一比一", 88)
+add(OR, INF, "nickname", "held:consonants+家+line", "OR家 紫光瓶 复刻", 119)
+add(OR, INF, "nickname", "held:initials+家+category", "OQ家 粉底液 平替 高仿", 49)
+add(OR, UNREL, "nickname", "held:no-tie", "欧家小院 民宿 周末", 288)
+add(OR, UNREL, "false-friend", "held:orchid-real-word", "Orchid 兰花 盆栽 绿植", 58)
+add(OR, UNREL, "brand-list", "held:others-only", "香奈儿 迪奥 兰蔻 口红 礼盒 正品", 899)
+post(OR, UNREL, "intent", "held:news", "报道：欧琪达 推出 兰萃精华 新品 发布会")
+post(OR, INF, "intent", "held:sells", "欧琪达 精华 原单 现货 私信 需要的来")
+add(OR, INF, "contact", "held:wechat-full-width", "欧琪达 面霜 原单 ＶＸ：ｏｒｃ＿６６", 99)
+add(OR, UNREL, "contact", "held:phone-no-brand", "鲜花 速递 电话 13700001111", 99)
+add(
+    OR, INF, "shop", "held:official-shop-clean-title", "精华液 30ml 补水保湿", 599, seller_name="欧琪达官方店"
+)
+add(S, INF, "unicode", "held:fullwidth-spaced", "Ｓ Ｔ Ｒ Ｉ Ｄ Ａ 跑鞋 公司级", 259)
+add(S, INF, "unicode", "held:cyrillic-lower", "strіdа 跑鞋 纯原", 229)  # Cyrillic і, а
+add(S, INF, "split", "held:bracket-chinese", "斯〔跑鞋〕锐达 复刻", 199)
+add(S, INF, "nickname", "held:jia+line", "S家 AeroFlux 同款 平替", 159)
+add(S, UNREL, "nickname", "held:far", "ST家 火锅 外卖", 68)
+add(S, UNREL, "false-friend", "held:stride-shoes", "Stride Rite 童鞋 学步", 299)
+add(S, UNREL, "brand-list", "held:others-only", "耐克 阿迪达斯 彪马 运动袜 正品", 39)
+post(S, UNREL, "intent", "held:review", "斯锐达风刃 开箱 测评 和耐克 对比")
+post(S, INF, "intent", "held:sells-wholesale", "斯锐达 风刃 纯原 批发 一件代发")
+add(S, INF, "contact", "held:qq-word", "STRIDA 跑鞋 莆田 QQ号 556677889", 199)
+add(S, INF, "shop", "held:agent-shop", "跑步鞋 减震 男款", 899, seller_name="斯锐达总经销")
+add(S, UNREL, "shop", "held:reseller", "STRIDA 风刃 越野跑鞋 正品", 1099, seller_name="极速运动")
+
+
 if __name__ == "__main__":
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     print(f"{OUT}: {len(rows)} rows")
