@@ -9,8 +9,9 @@ Run by hand from the repository root (not part of the test suite)::
 * text: 100,000 titles × 200 mark names (100 marks, each a Latin name and a Chinese name) through
   the engine's text stage (``MarkFinder.find_many_detailed``: all tricks, split and bracketed names,
   one-letter misspellings and near misses; the lexicon; nicknames, product lines and other brands;
-  contact ids; the goods of the titles that need them). Target ≤ 2 s. Baselines: ``rapidfuzz.process.cdist`` with ``fuzz.partial_ratio`` over all
-  pairs; ``difflib.SequenceMatcher`` on a sample, extrapolated.
+  contact ids; the goods of the titles that need them). Target ≤ 2 s. Baselines:
+  ``rapidfuzz.process.cdist`` with ``fuzz.partial_ratio`` over all pairs; ``difflib.SequenceMatcher``
+  on a sample, extrapolated.
 * photos: 800×800 JPEGs hashed per second on one core by ``matchers.images.hash_image`` (draft
   decoding). Target ≥ 300/s/core. Baseline: imagehash ``phash`` + ``dhash`` on a full decode.
 * index: median time of one ``HashIndex.query`` among 1,000,000 64-bit hashes at radius 8 and 10.
