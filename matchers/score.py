@@ -322,11 +322,14 @@ class Matcher:
         goods = [NO_GOODS] * len(titles)
         for i, verdict in zip(need, self.goods.read_many([titles[i] for i in need]), strict=True):
             goods[i] = verdict
+        # text read off the photos (OCR), when the photo stage puts it in ``photo_text``
+        photo_texts = [_photo_text(item) for item in listings]
         contacts = [
-            a + b
-            for a, b in zip(
+            a + b + c
+            for a, b, c in zip(
                 find_contacts_many(titles, "title", folded),
                 find_contacts_many(sellers, "seller_name"),
+                find_contacts_many(photo_texts, "photo") if any(photo_texts) else [[]] * len(titles),
                 strict=True,
             )
         ]
@@ -986,6 +989,14 @@ def listing_text(listing: Mapping[str, Any]) -> str:
     parts = [_text(listing.get("title"))]
     parts += [v for k in TEXT_KEYS if isinstance(v := listing.get(k), str) and v.strip()]
     return " | ".join(p for p in parts if p) if len(parts) > 1 else parts[0]
+
+
+def _photo_text(listing: Mapping[str, Any]) -> str:
+    """``photo_text``: text read off the listing's photos (a string or a list of them), for contact ids."""
+    value = listing.get("photo_text")
+    if isinstance(value, list):
+        return " | ".join(v for v in value if isinstance(v, str))
+    return value if isinstance(value, str) else ""
 
 
 def _text(value: Any) -> str:

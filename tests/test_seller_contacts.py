@@ -148,3 +148,13 @@ def test_cli_sellers_shows_contact_links(sqlite_db: Engine) -> None:
     result = CliRunner().invoke(cli, ["--db", str(sqlite_db.url), "sellers", "--brand", "veloria"])
     assert result.exit_code == 0, result.output
     assert "shared contact" in result.output and "wechat:vel_88" in result.output
+
+
+def test_contact_ids_read_off_photos_when_given() -> None:
+    """The photo stage may put the text it reads off the photos (OCR) in ``photo_text``."""
+    m = Matcher(resolve_brand("veloria"))
+    r = m.score(
+        {"platform": "taobao", "title": "VELORIA 女包", "price": 300, "photo_text": ["实拍 加微 vel_77"]}
+    )
+    assert [(c["kind"], c["value"], c["field"]) for c in r.contacts] == [("wechat", "vel_77", "photo")]
+    assert any("(in a photo)" in x.detail for x in r.reasons)
