@@ -831,8 +831,9 @@ class Matcher:
         contacts = list({(c.kind, c.value): c for c in extras.contacts}.values())
         if contacts:
             words = {"wechat": "WeChat id", "qq": "QQ number", "phone": "mobile number"}
+            where = {"title": "the title", "seller_name": "the shop name", "photo": "a photo"}
             listed = "; ".join(
-                f"{words[c.kind]} {c.value} (in the {c.field.replace('_', ' ')})" for c in contacts
+                f"{words[c.kind]} {c.value} (in {where.get(c.field, c.field)})" for c in contacts
             )
             reasons.append(
                 Reason(
