@@ -472,6 +472,7 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
         )
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console(width=max(120, Console().width))
@@ -493,7 +494,7 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
             str(r.relisted),
             "yes" if r.repeat_offender else "",
             ", ".join(r.linked),
-            ", ".join(r.linked_by_contact),
+            escape(", ".join(r.linked_by_contact)),
         )
     console.print(t)
     g_table = Table(title=f"Shops linked by the same photos (within {bits} bits)")
@@ -506,12 +507,12 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
     c_table = Table(title="Shops linked by a shared contact id (WeChat, QQ, mobile)")
     for col in ("group", "platforms", "sellers", "shared contact ids"):
         c_table.add_column(col)
-    for n, cg in enumerate(by_contact, 1):
+    for n, cg in enumerate(by_contact, 1):  # shop names and ids are written by sellers: no markup
         c_table.add_row(
             str(n),
             ", ".join(cg.platforms),
-            "\n".join(f"{s.key} {s.name or ''}".strip() for s in cg.sellers),
-            "\n".join(cg.contacts),
+            escape("\n".join(f"{s.key} {s.name or ''}".strip() for s in cg.sellers)),
+            escape("\n".join(cg.contacts)),
         )
     console.print(c_table)
 
