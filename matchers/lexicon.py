@@ -22,7 +22,7 @@ from matchers.normalize import astral, base_list, fold, trie_regex
 
 #: The shared lexicon file.
 LEXICON_PATH = Path(__file__).resolve().parent.parent / "configs" / "lexicon.yaml"
-KINDS = ("counterfeit", "grade", "contact", "grey", "benign", "brand")
+KINDS = ("counterfeit", "grade", "contact", "grey", "benign", "brand", "intent", "sells")
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,24 @@ def load_lexicon(path: Path = LEXICON_PATH) -> tuple[Term, ...]:
     return tuple(out)
 
 
-class LexiconFinder:
-    """The shared lexicon and a brand's words, compiled once."""
+#: Kinds that say whether a post sells: looked for only in posts and accounts (a product listing sells).
+INTENT_KINDS = frozenset({"intent", "sells"})
 
-    def __init__(self, brand: Brand | None = None, terms: tuple[Term, ...] | None = None) -> None:
-        all_terms = list(terms if terms is not None else load_lexicon())
+
+class LexiconFinder:
+    """The shared lexicon and a brand's words, compiled once. ``kinds``: the kinds of terms to find
+    (default: all but :data:`INTENT_KINDS`, which a second finder looks for in posts only)."""
+
+    def __init__(
+        self,
+        brand: Brand | None = None,
+        terms: tuple[Term, ...] | None = None,
+        kinds: frozenset[str] | None = None,
+    ) -> None:
+        wanted = kinds if kinds is not None else frozenset(KINDS) - INTENT_KINDS
+        all_terms = [t for t in (terms if terms is not None else load_lexicon()) if t.kind in wanted]
+        if "brand" not in wanted:
+            brand = None
         if brand is not None:
             all_terms += [
                 Term(w, float(v), "brand", f"{brand.name}'s own word") for w, v in brand.lexicon.items()
@@ -77,19 +90,21 @@ class LexiconFinder:
         self.terms: dict[str, Term] = {}
         for t in all_terms:
             self.terms[fold(t.term)] = t  # a brand's word overrides a shared one
-        pattern = trie_regex(sorted(self.terms, key=len, reverse=True))
+        firsts = re.escape("".join(sorted({t[0] for t in self.terms})))
+        pattern = f"(?=[{firsts}])" + trie_regex(sorted(self.terms, key=len, reverse=True))
         # Latin words only match as whole words: no ASCII letter or digit right before or after
         self._regex = re.compile(pattern)
         self._fold = base_list()
 
-    def find_many(self, texts: Sequence[str | None]) -> list[list[TermHit]]:
+    def find_many(self, texts: Sequence[str | None], folded: str | None = None) -> list[list[TermHit]]:
         """:meth:`find` for each text, searching the batch as one string (texts joined by NUL)."""
         raw = [t or "" for t in texts]
         out: list[list[TermHit]] = [[] for _ in raw]
         if not raw:
             return out
         starts = [0, *itertools.accumulate(len(t) + 1 for t in raw)][:-1]
-        folded = astral("\x00".join(raw)).translate(self._fold)
+        if folded is None:  # the batch joined by NUL and folded; a caller that has it passes it
+            folded = astral("\x00".join(raw)).translate(self._fold)
         for m in self._regex.finditer(folded):
             hit = self._hit(folded, m)
             if hit is not None:

@@ -14,95 +14,34 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 
-#: Cyrillic and Greek letters that sellers put in place of Latin ones (lower- and upper-case).
-CONFUSABLES: dict[str, str] = {
-    # Cyrillic
-    "а": "a",
-    "в": "b",
-    "е": "e",
-    "ё": "e",
-    "к": "k",
-    "м": "m",
-    "н": "h",
-    "о": "o",
-    "р": "p",
-    "с": "c",
-    "т": "t",
-    "у": "y",
-    "х": "x",
-    "ѕ": "s",
-    "і": "i",
-    "ї": "i",
-    "ј": "j",
-    "ԁ": "d",
-    "ԛ": "q",
-    "ԝ": "w",
-    "ѵ": "v",
-    "һ": "h",
-    "ӏ": "l",
-    "ɡ": "g",
-    "г": "r",
-    "п": "n",
-    "л": "n",
-    "А": "a",
-    "В": "b",
-    "Е": "e",
-    "Ё": "e",
-    "К": "k",
-    "М": "m",
-    "Н": "h",
-    "О": "o",
-    "Р": "p",
-    "С": "c",
-    "Т": "t",
-    "У": "y",
-    "Х": "x",
-    "Ѕ": "s",
-    "І": "i",
-    "Ї": "i",
-    "Ј": "j",
-    "Ѵ": "v",
-    "Һ": "h",
-    "Ԛ": "q",
-    "Ԝ": "w",
-    "Ӏ": "l",
-    # Greek
-    "α": "a",
-    "β": "b",
+#: Stylised stand-ins that Unicode's confusables data does not list (they are not pixel-identical, but
+#: sellers use them for the Latin letter: "VΞLORIA", "CОRVΛNE"). Everything else comes from the data.
+FAUX_LATIN: dict[str, str] = {
+    "Ξ": "e",
+    "Σ": "e",
     "ε": "e",
-    "ι": "i",
-    "κ": "k",
-    "ν": "v",
-    "ο": "o",
-    "ρ": "p",
-    "τ": "t",
-    "υ": "u",
-    "χ": "x",
-    "ω": "w",
-    "η": "n",
-    "μ": "u",
-    "γ": "y",
-    "ϲ": "c",
-    "ς": "c",
-    "Α": "a",
-    "Β": "b",
-    "Ε": "e",
-    "Ζ": "z",
-    "Η": "h",
-    "Ι": "i",
-    "Κ": "k",
-    "Μ": "m",
-    "Ν": "n",
-    "Ο": "o",
-    "Ρ": "p",
-    "Τ": "t",
-    "Υ": "y",
-    "Χ": "x",
     "Λ": "a",
-    "Ϲ": "c",
-    # other Latin look-alikes that NFKD does not decompose
-    "ı": "i",
+    "λ": "a",
+    "Д": "a",
+    "Я": "r",
+    "я": "r",
+    "И": "n",
+    "и": "n",
+    "п": "n",
+    "П": "n",
+    "Π": "n",
+    "л": "n",
+    "η": "n",
+    "ω": "w",
+    "Ш": "w",
+    "ш": "w",
+    "μ": "u",
+    "Ц": "u",
+    "ц": "u",
+    "ς": "c",
+    "г": "r",
     "ł": "l",
     "ø": "o",
     "Ø": "o",
@@ -111,7 +50,91 @@ CONFUSABLES: dict[str, str] = {
     "ß": "b",
     "æ": "a",
     "œ": "o",
+    "ı": "i",
 }
+#: Unicode names of fancy-text letters (small capitals, squared, circled, negative, parenthesized,
+#: regional-indicator and modifier letters) that NFKC does not fold to one ASCII letter.
+FANCY_NAME = re.compile(
+    r"^(?:LATIN LETTER SMALL CAPITAL|(?:NEGATIVE |PARENTHESIZED |CIRCLED |SQUARED |NEGATIVE SQUARED |"
+    r"NEGATIVE CIRCLED |MODIFIER LETTER )?(?:LATIN )?(?:CAPITAL|SMALL) LETTER|"
+    r"REGIONAL INDICATOR SYMBOL LETTER) ([A-Z])$"
+)
+#: Scripts whose letters stand for Latin ones in a "mixed-script" word.
+OTHER_SCRIPTS = ("GREEK", "CYRILLIC", "ARMENIAN", "CHEROKEE", "COPTIC", "GEORGIAN", "LISU", "TIFINAGH")
+
+
+@lru_cache(maxsize=1)
+def confusables_data() -> dict[str, str]:
+    """Unicode's confusables (``confusable_homoglyphs``' copy of confusables.txt): every non-ASCII
+    character whose skeleton is one ASCII letter, as that letter in lower case. A capital that Unicode
+    says looks like ``l`` (the skeleton of ``I``) is read as ``i``; a lower-case letter the data lists
+    only in capitals (Cyrillic ``к``, Greek ``τ``) takes its capital's letter."""
+    import json
+
+    import confusable_homoglyphs
+
+    path = Path(confusable_homoglyphs.__file__).with_name("confusables.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out: dict[str, str] = {}
+    for ch, entries in data.items():
+        if len(ch) != 1 or ch.isascii() or is_cjk(ch) or "\u3000" <= ch <= "\u30ff":
+            continue
+        letters = [e["c"] for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()]
+        if not letters:
+            continue
+        letter = letters[0].lower()
+        if letter == "l" and ch.isupper():
+            letter = "i"
+        out[ch] = letter
+    for ch, letter in list(out.items()):
+        for other in (ch.lower(), ch.upper()):
+            if len(other) == 1 and other != ch and other not in out and not other.isascii():
+                out[other] = letter
+    return out
+
+
+def fancy_letter(ch: str) -> str | None:
+    """The ASCII letter a fancy-text character writes, by its Unicode name (``ᴠ`` → v, ``🅥`` → v)."""
+    m = FANCY_NAME.match(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else None
+
+
+def is_invisible(ch: str) -> bool:
+    """Zero-width and other format characters, variation selectors, the combining grapheme joiner."""
+    return unicodedata.category(ch) == "Cf" or "\ufe00" <= ch <= "\ufe0f" or ch == "\u034f"
+
+
+def letter_trick(ch: str) -> str | None:
+    """How a non-ASCII character that folds to a Latin letter was written: ``fullwidth``, ``fancy``
+    (small capitals, circled, squared, mathematical…), ``lookalike`` (a letter of another script:
+    Greek, Cyrillic…), ``accent`` (a Latin letter with a diacritic), or None."""
+    if ch.isascii():
+        return None
+    if "\uff01" <= ch <= "\uff5e":
+        return "fullwidth"
+    name = unicodedata.name(ch, "")
+    if name.startswith(OTHER_SCRIPTS):
+        return "lookalike"
+    if name.startswith("LATIN") and "WITH" in name:
+        return "accent"
+    return "fancy"
+
+
+def describe_letters(text: str) -> list[str]:
+    """For the analyst: each unusual letter in ``text`` with its Unicode name and the letter it plays."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for ch in text:
+        if ch in seen or ch.isascii() or is_cjk(ch):
+            continue
+        seen.add(ch)
+        folded = fold(ch)
+        if folded.isascii() and folded.isalpha():
+            out.append(f"{ch!r} ({unicodedata.name(ch, f'U+{ord(ch):04X}')}) for {folded.upper()}")
+        elif is_invisible(ch):
+            out.append(f"U+{ord(ch):04X} ({unicodedata.name(ch, 'format character')}), invisible")
+    return out
+
 
 #: Digits and signs written for letters, applied only inside a candidate mark ("VEL0RIA", "C0RV4NE").
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"})
@@ -146,12 +169,13 @@ def t2s_table() -> dict[str, str]:
 def base_table() -> dict[int, str]:
     """The folding table described in the module docstring (1 character → 1 character)."""
     table: dict[int, str] = {}
+    confusable = confusables_data()
     for cp in range(0x80, 0x3000):
         ch = chr(cp)
         if 0xD800 <= cp <= 0xDFFF:
             continue
-        if ch in CONFUSABLES:
-            table[cp] = CONFUSABLES[ch]
+        if is_invisible(ch):
+            table[cp] = " "
             continue
         folded = unicodedata.normalize("NFKC", ch).lower()
         if len(folded) == 1 and folded != ch and folded.isascii():
@@ -160,13 +184,23 @@ def base_table() -> dict[int, str]:
         stripped = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
         if len(stripped) == 1 and stripped.isascii() and stripped.isalpha():
             table[cp] = stripped.lower()
+            continue
+        letter = confusable.get(stripped if len(stripped) == 1 else ch) or fancy_letter(ch)
+        letter = letter or FAUX_LATIN.get(ch) or FAUX_LATIN.get(stripped)
+        if letter:
+            table[cp] = letter
     for cp in range(0x3000, 0x10000):  # full-width forms, circled letters, CJK compatibility
         if 0xD800 <= cp <= 0xDFFF or 0x3400 <= cp < 0xA000:
             continue
         ch = chr(cp)
+        if is_invisible(ch):
+            table[cp] = " "
+            continue
         folded = unicodedata.normalize("NFKC", ch).lower()
         if len(folded) == 1 and folded != ch and (folded.isascii() or is_cjk(folded)):
             table[cp] = folded
+        elif cp >= 0xA000 and (letter := confusable.get(ch) or fancy_letter(ch)):
+            table[cp] = letter
     for cp in range(ord("A"), ord("Z") + 1):
         table[cp] = chr(cp).lower()
     table[0x3000] = " "
@@ -205,7 +239,11 @@ def astral(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _astral_char(ch: str) -> str:
     folded = unicodedata.normalize("NFKC", ch)
-    return folded.lower() if len(folded) == 1 and folded.isascii() and folded.isalnum() else ch
+    if len(folded) == 1 and folded.isascii() and folded.isalnum():
+        return folded.lower()
+    if is_invisible(ch):
+        return " "
+    return fancy_letter(ch) or ch
 
 
 WORD_RUN = re.compile(rf"[a-z0-9{CJK}]+")

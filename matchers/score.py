@@ -18,6 +18,12 @@ How the score is made (the ``explanation`` of every result spells it out with th
   counterfeit evidence on top makes it one. Without a link the score is 0 — a fake of some other
   brand is not this brand's suspect.
 * An **authorised seller** whose certificate is valid on the listing's day is capped at 0.1.
+* **Names and words** (issue 13, :meth:`Matcher._text_signals`): a nickname beside a tie (0.70) and a
+  product line (0.60) are links; a nickname (0.30), the brand in a list of brands (0.30), a contact id
+  (0.50), an unauthorised account named after the brand (0.70) and a shop name writing the mark with
+  digits (0.50) are evidence. Weak forms of the name on goods far from the marks' classes, near misses
+  (a longer word, an English word), counterfeit words in a post that sells nothing (news, guides,
+  reviews, fans) and a lapsed authorisation on a listing not tied to the brand are shown, not counted.
 
 Every weight is non-negative and each combination is increasing in every weight, so more evidence
 never lowers the score (``tests/test_match_score.py`` checks it as a property).
@@ -35,8 +41,12 @@ from typing import Any
 from urllib.parse import unquote
 
 from markwatch.brand import Brand
+from matchers.aliases import Aliases, AliasFinder, AliasHit
+from matchers.contacts import Contact, find_contacts, find_contacts_many
+from matchers.goods import NO_GOODS, GoodsReader, GoodsVerdict
 from matchers.images import CLOSE_DISTANCE, MATCH_DISTANCE, RECIPE, ImageMatch, ReferenceSet, hash_image
-from matchers.lexicon import LexiconFinder, TermHit
+from matchers.lexicon import INTENT_KINDS, LexiconFinder, TermHit
+from matchers.normalize import describe_letters, fold
 from matchers.text import MarkFinder, MarkHit
 
 ENGINE_VERSION = "1.0+" + RECIPE.split(":", 1)[0]
@@ -64,20 +74,51 @@ TRICK_WEIGHTS = {
     "fullwidth": 0.1,
     "traditional": 0.0,
     "attached": 0.0,
+    # matchtext (issue 13)
+    "symbols": 0.6,
+    "invisible": 0.7,
+    "fancy": 0.6,
+    "accents": 0.3,
+    "tones": 0.0,
+    "bracketed": 0.6,
+    "split": 0.6,
+    "glued": 0.0,
 }
 TRICK_WORDS = {
     "spaced": "letters set apart",
     "digits": "digits for letters",
-    "lookalike": "Cyrillic/Greek look-alike letters",
+    "lookalike": "letters of another script (Greek, Cyrillic…) mixed in as look-alikes",
     "homophone": "homophone characters",
     "pinyin": "the Chinese name in pinyin",
     "misspelt": "a one-letter misspelling",
     "fullwidth": "full-width letters",
     "traditional": "traditional characters",
     "attached": "other letters run into it",
+    "symbols": "emoji or symbols between the letters",
+    "invisible": "invisible (zero-width or format) characters inside",
+    "fancy": "fancy-text letters (small capitals, circled, squared or mathematical letters)",
+    "accents": "accented letters",
+    "tones": "pinyin tone marks or numbers",
+    "bracketed": "a bracketed part put inside the name",
+    "split": "the name cut in two and its pieces put apart in the title",
+    "glued": "Chinese glued to it with no space",
 }
 #: Words in a shop name that claim an official or authorised store.
-OFFICIAL_WORDS = ("官方", "旗舰", "授权", "专卖", "直营", "official", "flagship", "authorized", "authorised")
+OFFICIAL_WORDS = (
+    "官方",
+    "旗舰",
+    "授权",
+    "专卖",
+    "直营",
+    "总代",
+    "总经销",
+    "中国区",
+    "官网",
+    "official",
+    "flagship",
+    "authorized",
+    "authorised",
+)
 DATE_KEYS = (
     "seen_at",
     "crawled_at",
@@ -91,12 +132,50 @@ DATE_KEYS = (
     "date",
 )
 
+# --- text signals (issue 13): weights -----------------------------------------------------------------
+#: A nickname (V家, 薇家, WLRY) beside something that ties it to the brand.
+LINK_NICKNAME = 0.70
+#: A product line of the brand (a ``search_terms`` entry that is not a mark name).
+LINK_PRODUCT_LINE = 0.60
+#: A nickname is written to dodge keyword filters.
+EVIDENCE_NICKNAME = 0.30
+#: The brand named among other brands (a counterfeit seller's catalogue).
+EVIDENCE_BRAND_LIST = 0.30
+#: A contact id (WeChat, QQ, mobile) in the listing: the sale moves off the platform.
+EVIDENCE_CONTACT_ID = 0.50
+#: An account named after the brand, not authorised by it.
+EVIDENCE_ACCOUNT = 0.70
+#: The shop name writes the mark with digits for letters (VEL0RIA旗舰店).
+EVIDENCE_SHOP_DIGITS = 0.50
+#: Tricks of a weak form of the name: outside the brand's goods it is another company's name.
+WEAK_TRICKS = frozenset({"homophone", "pinyin", "misspelt", "attached"})
+#: Reason kinds an intent-only post (news, review, guide, fans) does not count as evidence.
+NOT_SELLING_DEMOTES = ("lexicon", "seller", "shop", "account", "brand-list")
+#: A price written in a post ("¥299", "299元", "价 299").
+PRICE_IN_TEXT = re.compile(r"(?:[¥￥$]\s*\d|\d\s*(?:元|块|rmb|r\b)|价\s*\d)", re.IGNORECASE)
+#: Listing kinds that sell by being listed.
+SELLING_KINDS = frozenset({"product", "item", ""})
+
+
+@dataclass
+class TextExtras:
+    """What the batch stage found beside the mark hits, for :meth:`Matcher._text_signals`."""
+
+    misses: list[MarkHit]
+    aliases: Aliases
+    title: str
+    seller_name: str
+    contacts: list[Contact] | None = None  # None: not looked for yet
+    goods: GoodsVerdict | None = None  # None: not read yet
+
 
 @dataclass
 class Reason:
     """One thing the analyst should know: its kind, a sentence, its weight, and the facts behind it."""
 
-    kind: str  # mark | lexicon | contact | price | seller | image | evasion | info…
+    # mark | lexicon | contact | price | seller | image | evasion | info, and from issue 13: nickname,
+    # product-line, brand-list, contact-id, shop, account, goods, near-miss, intent
+    kind: str
     detail: str
     weight: float
     data: dict[str, Any] = field(default_factory=dict)
@@ -120,6 +199,8 @@ class MatchResult:
     reasons: list[Reason]
     engine_version: str = ENGINE_VERSION
     image_hashes: list[dict[str, Any]] = field(default_factory=list)
+    #: contact ids found in the title, text and shop name (``{kind, value, found, field}``)
+    contacts: list[dict[str, str]] = field(default_factory=list)
     link: float = 0.0
     evidence: float = 0.0
     explanation: str = ""
@@ -133,6 +214,7 @@ class MatchResult:
             "engine_version": self.engine_version,
             "explanation": self.explanation,
             "image_hashes": self.image_hashes,
+            "contacts": self.contacts,
         }
 
 
@@ -200,6 +282,9 @@ class Matcher:
         self.today = today or dt.date.today()
         self.marks = MarkFinder(brand)
         self.lexicon = LexiconFinder(brand)
+        self.intent = LexiconFinder(kinds=INTENT_KINDS)
+        self.aliases = AliasFinder(brand)
+        self.goods = GoodsReader(brand)
         entries: list[tuple[Path, str | None]] = [(Path(p), None) for p in brand.reference_images]
         for mark in brand.marks:
             entries += [(Path(p), mark.id) for p in mark.images]
@@ -236,12 +321,55 @@ class Matcher:
     def _score_capped(self, listings: Sequence[Mapping[str, Any]]) -> list[MatchResult]:
         titles = [listing_text(item) for item in listings]
         sellers = [_text(item.get("seller_name")) for item in listings]
-        title_hits = self.marks.find_many(titles, "title")
+        title_hits, title_misses = self.marks.find_many_detailed(titles, "title")
         seller_hits = self.marks.find_many(sellers, "seller_name")
-        term_hits = self.lexicon.find_many(titles)
+        folded = fold("\x00".join(titles))  # one folding of the batch for the lexicon, aliases, contacts
+        term_hits = self.lexicon.find_many(titles, folded)
+        # whether a post or an account sells: product listings do by being listed
+        posts = [
+            i for i, item in enumerate(listings) if str(item.get("kind") or "").lower() not in SELLING_KINDS
+        ]
+        if posts:
+            for i, found in zip(posts, self.intent.find_many([titles[i] for i in posts]), strict=True):
+                term_hits[i] = term_hits[i] + found
+        aliases = self.aliases.find_many(titles, folded)
+        # the goods a title names matter only beside a weak form of the name, a nickname or a product line
+        need = [
+            i
+            for i, (hits, al) in enumerate(zip(title_hits, aliases, strict=True))
+            if al.nicknames
+            or al.products
+            or any(h.distance or WEAK_TRICKS.intersection(h.tricks) for h in hits)
+        ]
+        goods = [NO_GOODS] * len(titles)
+        for i, verdict in zip(need, self.goods.read_many([titles[i] for i in need]), strict=True):
+            goods[i] = verdict
+        # text read off the photos (OCR), when the photo stage puts it in ``photo_text``
+        photo_texts = [_photo_text(item) for item in listings]
+        contacts = [
+            a + b + c
+            for a, b, c in zip(
+                find_contacts_many(titles, "title", folded),
+                find_contacts_many(sellers, "seller_name"),
+                find_contacts_many(photo_texts, "photo") if any(photo_texts) else [[]] * len(titles),
+                strict=True,
+            )
+        ]
         return [
-            self._score_one(item, th, sh, lh)
-            for item, th, sh, lh in zip(listings, title_hits, seller_hits, term_hits, strict=True)
+            self._score_one(item, th, sh, lh, TextExtras(tm, al, title, seller, cs, gv))
+            for item, th, sh, lh, tm, al, title, seller, cs, gv in zip(
+                listings,
+                title_hits,
+                seller_hits,
+                term_hits,
+                title_misses,
+                aliases,
+                titles,
+                sellers,
+                contacts,
+                goods,
+                strict=True,
+            )
         ]
 
     # --- one listing ----------------------------------------------------------------------------
@@ -252,8 +380,12 @@ class Matcher:
         title_hits: list[MarkHit],
         seller_hits: list[MarkHit],
         term_hits: list[TermHit],
+        extras: TextExtras | None = None,
     ) -> MatchResult:
         reasons: list[Reason] = []
+        extras = extras or TextExtras([], Aliases(), listing_text(listing), _text(listing.get("seller_name")))
+        goods = extras.goods if extras.goods is not None else self.goods.read(extras.title)
+        title_hits = self._gate_weak_hits(title_hits, goods, reasons)
         title = listing_text(listing)
         title_len = len(_text(listing.get("title")))
         mark_id: str | None = None
@@ -269,6 +401,8 @@ class Matcher:
                 else f"{hit.name}, a name of the mark {_mark_text(self.brand, hit.mark_id)}"
             )
             extra = f" ({hit.distance} letter off)" if hit.distance else ""
+            if {"lookalike", "fancy", "invisible", "accents"}.intersection(hit.tricks):
+                extra += " [" + "; ".join(describe_letters(hit.found)[:4]) + "]"
             reasons.append(
                 Reason(
                     "mark",
@@ -316,7 +450,7 @@ class Matcher:
         seen_terms: set[str] = set()
         for th in term_hits:
             key = th.term.term
-            if key in seen_terms:
+            if key in seen_terms or th.term.kind in ("intent", "sells"):  # said by the intent reason
                 continue
             seen_terms.add(key)
             reasons.append(_lexicon_reason(th))
@@ -492,6 +626,12 @@ class Matcher:
                     )
                 )
 
+        contacts = self._text_signals(listing, reasons, title_hits, seller_hits, term_hits, extras, goods)
+        if mark_id is None:
+            mark_id = next(
+                (str(r.data["mark_id"]) for r in reasons if r.role == "link" and r.data.get("mark_id")), None
+            )
+
         # the score
         links = _by_kind(r for r in reasons if r.role == "link")
         link = noisy_or(links.values())
@@ -509,6 +649,7 @@ class Matcher:
             mark_id=mark_id,
             reasons=reasons,
             image_hashes=hashes,
+            contacts=[c.to_dict() for c in contacts],
             link=round(link, 4),
             evidence=round(evidence, 4),
             explanation=explanation,
@@ -535,6 +676,297 @@ class Matcher:
             out.append(known.get(str(p)) or hash_image(str(p)))
         return out
 
+    # --- text signals (issue 13): names and words -------------------------------------------------------
+
+    def _gate_weak_hits(
+        self, hits: list[MarkHit], goods: GoodsVerdict, reasons: list[Reason]
+    ) -> list[MarkHit]:
+        """Weak forms of the name (homophone, pinyin, misspelling, run into other letters) on goods far
+        from the brand's classes are another company's name: shown, not counted."""
+        if not goods.outside:
+            return hits
+        kept = []
+        for hit in hits:
+            if hit.distance or WEAK_TRICKS.intersection(hit.tricks):
+                how = ", ".join(TRICK_WORDS[t] for t in hit.tricks if t in TRICK_WORDS) or "a near form"
+                reasons.append(
+                    Reason(
+                        "goods",
+                        f"{hit.found!r} is {hit.name} written with {how}, but the listing sells "
+                        f"{self.goods.describe(goods.far)}, far from the classes of the brand's marks "
+                        f"({self.goods.brand_classes()}): another company's name, not counted",
+                        0.0,
+                        {"role": "info", "signal": "outside-goods", "found": hit.found},
+                    )
+                )
+            else:
+                kept.append(hit)
+        return kept
+
+    def _text_signals(
+        self,
+        listing: Mapping[str, Any],
+        reasons: list[Reason],
+        title_hits: list[MarkHit],
+        seller_hits: list[MarkHit],
+        term_hits: list[TermHit],
+        extras: TextExtras,
+        goods: GoodsVerdict,
+    ) -> list[Contact]:
+        """Nicknames, product lines, near misses, lists of brands, intent, shops and accounts, contact ids
+        and the lapsed-authorisation rule. Appends to (and may demote) ``reasons``; returns the contacts."""
+        al = extras.aliases
+        others = al.other_names
+        photo_link = any(r.kind == "image" and r.role == "link" for r in reasons)
+
+        # near misses: why something that looked like the mark is not counted
+        said = {r.detail for r in reasons}
+        for miss in extras.misses:
+            why = {
+                "longer-word": f"is a longer word that contains {miss.name}, not the mark",
+                "real-word": f"is one letter from {miss.name} but an English word",
+                "false-friend": f"is as close to one of the brand's false friends as to {miss.name}",
+            }[next(t for t in miss.tricks if t in ("longer-word", "real-word", "false-friend"))]
+            detail = f"{miss.found!r} {why}: not counted"
+            if detail not in said and not (
+                "false-friend" in miss.tricks and any("false friend" in r.detail for r in reasons)
+            ):
+                reasons.append(Reason("near-miss", detail, 0.0, {"role": "info", "found": miss.found}))
+                said.add(detail)
+
+        # product lines: tie the listing to the brand, more weakly than the mark
+        products = [p for p in al.products if not any(h.start <= p.start < h.end for h in title_hits)]
+        product_counted = False
+        for p in _unique(products):
+            if goods.outside:
+                reasons.append(
+                    Reason(
+                        "product-line",
+                        f"names {p.found!r}, a product line of {self.brand.name}, but sells "
+                        f"{self.goods.describe(goods.far)}, far from the brand's classes: not counted",
+                        0.0,
+                        {"role": "info", "product_line": p.term},
+                    )
+                )
+                continue
+            product_counted = True
+            reasons.append(
+                Reason(
+                    "product-line",
+                    f"title names {p.found!r}, a product line of {self.brand.name} (one of its search terms "
+                    "that is not a mark): ties the listing to the brand, more weakly than the mark",
+                    LINK_PRODUCT_LINE,
+                    {"role": "link", "product_line": p.term, "mark_id": self._word_mark_id()},
+                )
+            )
+
+        # nicknames: only beside something that ties them to this brand
+        nicks = [n for n in al.nicknames if not any(h.start < n.end and n.start < h.end for h in title_hits)]
+        if nicks and title_hits:  # the mark ties it; the nickname is one more way around filters
+            reasons.append(
+                Reason(
+                    "evasion",
+                    f"besides the mark, the brand is named by a nickname ({nicks[0].found!r}, "
+                    f"{nicks[0].how})",
+                    EVIDENCE_NICKNAME,
+                    {"role": "evidence", "trick": "nickname"},
+                )
+            )
+        elif nicks:
+            n = nicks[0]
+            ties = []
+            if product_counted:
+                ties.append("a product line of the brand")
+            if goods.own:
+                ties.append(f"goods of the brand's own classes ({self.goods.describe(goods.own)})")
+            if photo_link:
+                ties.append("the brand's photo")
+            if goods.outside and not photo_link:
+                reasons.append(
+                    Reason(
+                        "nickname",
+                        f"{n.found!r} ({n.how}) could be {self.brand.name}'s nickname, but the listing sells "
+                        f"{self.goods.describe(goods.far)}, far from the brand's classes: not counted",
+                        0.0,
+                        {"role": "info", "signal": "nickname", "found": n.found},
+                    )
+                )
+            elif ties:
+                reasons.append(
+                    Reason(
+                        "nickname",
+                        f"title says {n.found!r}, a nickname of {self.brand.name} ({n.how}), beside "
+                        f"{' and '.join(ties)}",
+                        LINK_NICKNAME,
+                        {
+                            "role": "link",
+                            "signal": "nickname",
+                            "found": n.found,
+                            "mark_id": self._word_mark_id(),
+                        },
+                    )
+                )
+                reasons.append(
+                    Reason(
+                        "evasion",
+                        f"the brand is named by a nickname ({n.found!r}) instead of its mark, a way to dodge "
+                        "keyword filters",
+                        EVIDENCE_NICKNAME,
+                        {"role": "evidence", "trick": "nickname"},
+                    )
+                )
+            else:
+                reasons.append(
+                    Reason(
+                        "nickname",
+                        f"{n.found!r} ({n.how}) could be {self.brand.name}'s nickname, but "
+                        "nothing ties it to "
+                        "the brand (no product line, no goods of its own classes "
+                        f"{self.goods.brand_classes()}, "
+                        "no photo of it): not counted",
+                        0.0,
+                        {"role": "info", "signal": "nickname", "found": n.found},
+                    )
+                )
+
+        # the brand among other brands
+        named = bool(title_hits) or any(
+            r.data.get("signal") == "nickname" and r.role == "link" for r in reasons
+        )
+        if named and len(others) >= 2:
+            reasons.append(
+                Reason(
+                    "brand-list",
+                    f"names {self.brand.name} among other brands ({', '.join(others[:5])}): "
+                    "the catalogue of a "
+                    "seller of copies",
+                    EVIDENCE_BRAND_LIST,
+                    {"role": "evidence", "signal": "brand-list", "others": others},
+                )
+            )
+
+        # contact ids in the title, the text and the shop name
+        if extras.contacts is None:
+            extras.contacts = find_contacts(extras.title, "title") + find_contacts(
+                extras.seller_name, "seller_name"
+            )
+        contacts = list({(c.kind, c.value): c for c in extras.contacts}.values())
+        if contacts:
+            words = {"wechat": "WeChat id", "qq": "QQ number", "phone": "mobile number"}
+            where = {"title": "the title", "seller_name": "the shop name", "photo": "a photo"}
+            listed = "; ".join(
+                f"{words[c.kind]} {c.value} (in {where.get(c.field, c.field)})" for c in contacts
+            )
+            reasons.append(
+                Reason(
+                    "contact-id",
+                    f"contact id(s) {listed}: the sale moves off the platform; stored per seller to link "
+                    "shops that share one",
+                    EVIDENCE_CONTACT_ID,
+                    {"role": "evidence", "signal": "contact-id", "contacts": [c.to_dict() for c in contacts]},
+                )
+            )
+
+        intent = [t for t in term_hits if t.term.kind == "intent"]
+        not_selling = bool(intent) and not self._sells(listing, term_hits, contacts, extras.title)
+
+        # shops and accounts that pretend to be the brand
+        authorised = any(r.role == "cap" for r in reasons)
+        kind = str(listing.get("kind") or "").lower()
+        seller_digits = next(
+            (h for h in seller_hits if "digits" in h.tricks or "lookalike" in h.tricks), None
+        )
+        if seller_digits is not None and not authorised and not any(r.data.get("expired") for r in reasons):
+            reasons.append(
+                Reason(
+                    "shop",
+                    f"the shop name writes the mark as {seller_digits.found!r} (digits or look-alike letters "
+                    "for "
+                    "letters): it imitates the brand's name while dodging the platform's brand-name check",
+                    EVIDENCE_SHOP_DIGITS,
+                    {"role": "evidence", "signal": "shop-digits", "found": seller_digits.found},
+                )
+            )
+        if kind == "account" and title_hits and not authorised and not_selling:
+            reasons.append(
+                Reason(
+                    "account",
+                    f"an account named after the brand ({title_hits[0].found!r}), but a fan or news account "
+                    "that offers nothing for sale: not counted",
+                    0.0,
+                    {"role": "info", "signal": "account"},
+                )
+            )
+        elif kind == "account" and title_hits and not authorised:
+            reasons.append(
+                Reason(
+                    "account",
+                    f"an account named after the brand ({title_hits[0].found!r}) that "
+                    f"{self.brand.name} has not "
+                    "authorised: it passes itself off as the brand",
+                    EVIDENCE_ACCOUNT,
+                    {"role": "evidence", "signal": "account"},
+                )
+            )
+        # intent: news, reviews, guides and fan posts name the brand (even 高仿) without selling
+        if not_selling:
+            intent_words = ", ".join(dict.fromkeys(t.found for t in intent))
+            demoted = []
+            for r in reasons:
+                if r.role == "evidence" and r.kind in NOT_SELLING_DEMOTES and not r.data.get("expired"):
+                    demoted.append(r.detail.split(":")[0])
+                    r.data = {**r.data, "role": "info", "weight_before": r.weight}
+                    r.weight = 0.0
+                    r.detail += " (not counted: nothing is offered for sale)"
+            reasons.append(
+                Reason(
+                    "intent",
+                    f"reads as news, a review, a guide or a fan post ({intent_words}) and offers "
+                    "nothing for sale (no "
+                    "price, contact, 私聊, 出, 代购, 需要的…)"
+                    + (f": {'; '.join(demoted[:3])} not counted" if demoted else ""),
+                    0.0,
+                    {"role": "info", "signal": "not-selling", "words": [t.found for t in intent]},
+                )
+            )
+
+        # a lapsed authorisation counts only on listings tied to the brand
+        expired = [r for r in reasons if r.data.get("expired")]
+        tied = any(r.role == "link" and not r.data.get("expired") for r in reasons)
+        if expired and not tied:
+            for r in expired:
+                r.data = {**r.data, "role": "info", "weight_before": r.weight}
+                r.weight = 0.0
+            reasons.append(
+                Reason(
+                    "seller",
+                    "a former authorised seller, but this listing is not tied to the brand "
+                    "(no mark, nickname "
+                    "with a tie, product line or photo of it): not every product a former dealer sells is a "
+                    "suspect",
+                    0.0,
+                    {"role": "info", "signal": "expired-untied"},
+                )
+            )
+        return contacts
+
+    def _word_mark_id(self) -> str:
+        """The mark a nickname or product line stands for: the first mark with a verbal element."""
+        return next((m.id for m in self.brand.marks if m.text or m.variants), self.brand.marks[0].id)
+
+    @staticmethod
+    def _sells(
+        listing: Mapping[str, Any], term_hits: list[TermHit], contacts: list[Contact], text: str
+    ) -> bool:
+        """Whether the listing offers goods: a product listing does; a post or account needs a price, a
+        contact, or a selling word (出售, 私聊, 代购, 需要的…)."""
+        kind = str(listing.get("kind") or "").lower()
+        if kind in SELLING_KINDS or _price(listing.get("price")) is not None or contacts:
+            return True
+        if any(t.term.kind in ("sells", "contact", "grey") for t in term_hits):
+            return True
+        return bool(PRICE_IN_TEXT.search(text))
+
 
 def _by_kind(reasons: Iterable[Reason]) -> dict[str, float]:
     """The strongest link of each kind: three mentions of the mark are one link, not three."""
@@ -543,6 +975,10 @@ def _by_kind(reasons: Iterable[Reason]) -> dict[str, float]:
         key = "mark" if r.kind == "mark" else r.kind
         best[key] = max(best.get(key, 0.0), r.weight)
     return best
+
+
+def _unique(hits: list[AliasHit]) -> list[AliasHit]:
+    return list({h.term: h for h in reversed(hits)}.values())[::-1]
 
 
 def _lexicon_reason(hit: TermHit) -> Reason:
@@ -596,6 +1032,14 @@ def listing_text(listing: Mapping[str, Any]) -> str:
     parts = [_text(listing.get("title"))]
     parts += [v for k in TEXT_KEYS if isinstance(v := listing.get(k), str) and v.strip()]
     return " | ".join(p for p in parts if p) if len(parts) > 1 else parts[0]
+
+
+def _photo_text(listing: Mapping[str, Any]) -> str:
+    """``photo_text``: text read off the listing's photos (a string or a list of them), for contact ids."""
+    value = listing.get("photo_text")
+    if isinstance(value, list):
+        return " | ".join(v for v in value if isinstance(v, str))
+    return value if isinstance(value, str) else ""
 
 
 def _text(value: Any) -> str:

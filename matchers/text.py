@@ -46,6 +46,8 @@ from matchers.normalize import (
     base_table,
     fold,
     is_cjk,
+    is_invisible,
+    letter_trick,
     lookalike_chars,
     traditional_chars,
     trie_regex,
@@ -72,6 +74,46 @@ def gapped_trie_regex(words: list[str]) -> str:
     firsts = "".join(sorted({cls(w[0]).strip("[]").replace("\\", "") for w in words if w}))
     return f"(?=[{re.escape(firsts)}])" + trie_regex(words, cls, LETTER_GAP)
 
+
+#: A bracketed part of up to twelve characters (【机械表】, 〖托特包〗, (正品)).
+BRACKETED = re.compile(r"[【〖\[［(（「『《〔<][^】〗\]］)）」』》〕>\x00]{1,12}[】〗\]］)）」』》〕>]")
+#: Two or more pinyin syllables each followed by a tone number (wei1 luo4).
+TONED = re.compile(r"(?<![a-z0-9])[a-z]{1,6}[1-5](?:[ \-·'_.]{0,2}[a-z]{1,6}[1-5])+(?![0-9])")
+TONE_DIGIT = re.compile(r"(?<=[a-z])([1-5])(?![0-9])")
+LATIN_WORD = re.compile(r"(?<![a-z0-9])[a-z]+(?![a-z0-9])")
+#: Tricks of a near miss: found, shown to the analyst, not counted.
+MISS_TRICKS = frozenset({"longer-word", "real-word", "false-friend"})
+LATIN_TAIL = re.compile(r"[a-z]+$")
+LATIN_HEAD = re.compile(r"[a-z]+")
+#: What may be run into a long name without making another word of it ("veloriabag", "newcorvane").
+ATTACH_WORDS = frozenset(
+    """bag bags tote new shop store official style logo sale hot top classic mini cn hk us uk eu jp kr x s
+    watch watches shoe shoes sneaker sneakers bottle wallet women woman men man lady kids pro max plus
+    home studio paris milano london outlet online vip fans club china global the my original""".split()  # noqa: SIM905
+)
+#: How often (pyspellchecker's English frequency list) a word must be used to count as a real word.
+REAL_WORD_FREQ = 50
+
+
+def _attach_ok(side: str) -> bool:
+    return not side or side in ATTACH_WORDS or len(side) == 1
+
+
+@lru_cache(maxsize=1)
+def _english() -> dict[str, int]:
+    from spellchecker import SpellChecker
+
+    return dict(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+@lru_cache(maxsize=4096)
+def real_word(word: str) -> bool:
+    """An English word in common use (the misspelling "stride" of STRIDA is a real word)."""
+    return word.isalpha() and _english().get(word, 0) >= REAL_WORD_FREQ
+
+
+#: Shortest piece of a name split across the title.
+SPLIT_MIN_PIECE = 3
 
 #: Shortest Latin name found run together with other letters ("veloriabag").
 ATTACHED_MIN_LEN = 6
@@ -105,6 +147,14 @@ class MarkHit:
     @property
     def exact(self) -> bool:
         return not self.tricks
+
+
+WORD_CHAR = re.compile(rf"[a-z0-9{CJK}]")
+
+
+def _is_symbol(ch: str) -> bool:
+    """An emoji or symbol (★, 🔥, 🌸) put between the letters of a name."""
+    return unicodedata.category(ch) in ("So", "Sk", "Sm") or (ch > "\uffff" and not ch.isalnum())
 
 
 def _joined(run: str) -> str:
@@ -199,6 +249,17 @@ class MarkFinder:
         lengths = [len(f) for f in self._fuzzy_strings]
         self._len_lo = min(lengths) - 1 if lengths else 0
         self._len_hi = max(lengths) + 2 if lengths else 0
+        # names split in two words across the title: first piece → (form, the rest)
+        self._split_heads: dict[str, list[tuple[NameForm, str]]] = {}
+        for f in forms:
+            if f.how == "name" and f.form.isascii() and f.form.isalpha() and len(f.form) >= ATTACHED_MIN_LEN:
+                for k in range(SPLIT_MIN_PIECE, len(f.form) - 1):  # the rest may be two letters
+                    self._split_heads.setdefault(f.form[:k], []).append((f, f.form[k:]))
+        self._split_rx: re.Pattern[str] | None = None
+        if self._split_heads:
+            heads = sorted(self._split_heads, key=len, reverse=True)
+            firsts = re.escape("".join(sorted({h[0] for h in heads})))
+            self._split_rx = re.compile(rf"(?<![a-z0-9])(?=[{firsts}])(?:{trie_regex(heads)})(?![a-z0-9])")
         self._word_rx = re.compile(rf"(?<![a-z0-9])[a-z0-9]{{{self._len_lo},{self._len_hi}}}(?![a-z0-9])")
 
     # --- public ---------------------------------------------------------------------------------
@@ -207,6 +268,26 @@ class MarkFinder:
         return self.find_many([text], field_name)[0]
 
     def find_many(self, texts: Sequence[str | None], field_name: str = "title") -> list[list[MarkHit]]:
+        """The hits of :meth:`find_many_detailed`, without the near misses."""
+        return self.find_many_detailed(texts, field_name)[0]
+
+    def find_many_detailed(
+        self, texts: Sequence[str | None], field_name: str = "title"
+    ) -> tuple[list[list[MarkHit]], list[list[MarkHit]]]:
+        """(hits, near misses) per text. A near miss looked like the mark but is not counted; its
+        ``tricks`` say why: ``longer-word`` (the name inside a longer word: "Veloriana"),
+        ``real-word`` (one letter from the name but an English word: "stride"), ``false-friend``
+        (as close to one of the brand's ``exclude_terms`` as to the name)."""
+        results = self._find_all(texts, field_name)
+        none: list[MarkHit] = []  # shared by the texts without a near miss: read it, never change it
+        misses = [none] * len(results)
+        for i, r in enumerate(results):
+            if r and any(MISS_TRICKS.intersection(h.tricks) for h in r):
+                misses[i] = [h for h in r if MISS_TRICKS.intersection(h.tricks)]
+                results[i] = [h for h in r if not MISS_TRICKS.intersection(h.tricks)]
+        return results, misses
+
+    def _find_all(self, texts: Sequence[str | None], field_name: str) -> list[list[MarkHit]]:
         """All mark hits in each text (exact and tricked forms first, then near misses).
 
         The batch is folded and searched as one string (texts joined by NUL): one ``translate``,
@@ -236,7 +317,100 @@ class MarkFinder:
                 results[i].append(hit)
         if self.fuzzy_forms:
             self._fuzzy_batch(raw, canon_all, starts, results, field_name)
+        self._rewritten_pass(raw, canon_all, starts, results, field_name)
+        if self._split_rx is not None:
+            self._split_pass(raw, canon_all, starts, results, field_name)
         return results
+
+    # --- names cut by a bracketed part, written with tone numbers, or split across the title -----------
+
+    def _rewritten_pass(
+        self, raw: list[str], canon_all: str, starts: list[int], results: list[list[MarkHit]], field_name: str
+    ) -> None:
+        """Texts that hold a bracketed part (``CORV【机械表】ANE``) or pinyin with tone numbers (``wei1 luo4
+        rui4 ya4``) are searched again with the bracketed parts taken out, or the tone numbers read as
+        spaces; a hit found that way (and not overlapping one already found) carries the trick
+        ``bracketed`` or ``tones``. Searched whatever else the text holds, so that naming the mark
+        plainly as well never hides the trick."""
+        todo: dict[int, set[str]] = {}
+        for rx, trick in ((BRACKETED, "bracketed"), (TONED, "tones")):
+            for m in rx.finditer(canon_all):
+                i = bisect.bisect_right(starts, m.start()) - 1
+                todo.setdefault(i, set()).add(trick)
+        for i, tricks in todo.items():
+            text = raw[i]
+            canon = canon_all[starts[i] : starts[i] + len(text)]
+            for trick in sorted(tricks):
+                if trick == "tones":
+                    keep = list(range(len(text)))
+                    spans = [(m.start(1), m.end(1)) for m in TONE_DIGIT.finditer(canon)]
+                    chars = list(text)
+                    for s, _e in spans:
+                        chars[s] = " "
+                    new_text = "".join(chars)
+                else:
+                    spans = [(m.start(), m.end()) for m in BRACKETED.finditer(canon)]
+                    cut = {p for s, e in spans for p in range(s, e)}
+                    keep = [p for p in range(len(text)) if p not in cut]
+                    new_text = "".join(text[p] for p in keep)
+                new_canon = astral(new_text).translate(self._table)
+                for m in self._batch_regex.finditer(new_canon):
+                    packed = NON_WORD.sub("", m.group())
+                    key = packed if packed in self._canon else packed.translate(LEET)
+                    if key not in self._canon:
+                        continue
+                    start, end = keep[m.start()], keep[m.end() - 1] + 1
+                    if trick == "tones" and end < len(text) and text[end] in "12345":
+                        end += 1
+                    if not any(start <= s < end for s, _e in spans):
+                        continue  # the rewriting did not make this match
+                    if any(h.start < end and start < h.end for h in results[i]):
+                        continue
+                    hit = self._check(new_text, new_canon, key, m.start(), m.end(), field_name)
+                    if hit is None:
+                        continue
+                    extra = tuple(
+                        t for t in hit.tricks if t not in ("spaced", "digits") or trick == "bracketed"
+                    )
+                    if trick == "tones" and "pinyin" not in hit.tricks:
+                        continue
+                    results[i].append(
+                        MarkHit(
+                            hit.mark_id, hit.name, text[start:end], (*extra, trick), 0, start, end, field_name
+                        )
+                    )
+                    break
+
+    def _split_pass(
+        self, raw: list[str], canon_all: str, starts: list[int], results: list[list[MarkHit]], field_name: str
+    ) -> None:
+        """A Latin name of six letters or more cut in two whole words elsewhere in the title (``VELO 女包
+        RIA``): the first piece, then, later in the same text, the rest."""
+        assert self._split_rx is not None
+        done: set[int] = set()
+        for m in self._split_rx.finditer(canon_all):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i in done:
+                continue
+            base = starts[i]
+            canon = canon_all[base : base + len(raw[i])]
+            head = m.group()
+            for form, rest in self._split_heads[head]:
+                for t in LATIN_WORD.finditer(canon, m.end() - base):
+                    if t.group() != rest:
+                        continue
+                    start, end = m.start() - base, t.end()
+                    pieces = ((start, m.end() - base), (t.start(), end))
+                    if any(h.start < e and s < h.end for h in results[i] for s, e in pieces):
+                        continue  # a piece is part of a name already found
+                    found = raw[i][start : m.end() - base] + " … " + raw[i][t.start() : end]
+                    results[i].append(
+                        MarkHit(form.mark_id, form.name, found, ("split",), 0, start, end, field_name)
+                    )
+                    done.add(i)
+                    break
+                if i in done:
+                    break
 
     def _fuzzy_batch(
         self, raw: list[str], canon_all: str, starts: list[int], results: list[list[MarkHit]], field_name: str
@@ -265,10 +439,18 @@ class MarkFinder:
             if any(h.start < end and start < h.end for h in results[i]):
                 continue
             dist, j, word = best[cand]
-            if self._near_exclude(word, dist):
-                continue
             form = self.fuzzy_forms[j]
             found = raw[i][start:end]
+            if self._near_exclude(word, dist):
+                results[i].append(
+                    MarkHit(form.mark_id, form.name, found, ("false-friend",), dist, start, end, field_name)
+                )
+                continue
+            if real_word(cand):
+                results[i].append(
+                    MarkHit(form.mark_id, form.name, found, ("real-word",), dist, start, end, field_name)
+                )
+                continue
             tricks = ["misspelt"]
             if word != cand:
                 tricks.append("digits")
@@ -343,6 +525,21 @@ class MarkFinder:
                 if len(canon) < ATTACHED_MIN_LEN or span_chars != span:
                     return None
                 attached = True
+                head = LATIN_TAIL.search(folded, 0, start)
+                tail = LATIN_HEAD.match(folded, end)
+                sides = [head.group() if head else "", tail.group() if tail else ""]
+                if not all(_attach_ok(s) for s in sides):
+                    longer = text[start - len(sides[0]) : end + len(sides[1])]
+                    return MarkHit(
+                        self._canon[canon][0].mark_id,
+                        self._canon[canon][0].name,
+                        longer,
+                        ("longer-word",),
+                        0,
+                        start - len(sides[0]),
+                        end + len(sides[1]),
+                        field_name,
+                    )
             if len(DIGIT.findall(span_chars)) * 2 > len(letters):
                 return None
             for ex in self._exclude_latin:
@@ -370,15 +567,33 @@ class MarkFinder:
                 return None
             tricks.append("homophone")
         raw = text[start:end]
-        if (latin and span_chars != span) or (cjk_chars and len(span) > len(span_chars)):
+        seps = [c for c, f in zip(raw, span, strict=False) if not WORD_CHAR.match(f)]
+        visible = [c for c in seps if not is_invisible(c)]
+        if visible and ((latin and span_chars != span) or (cjk_chars and len(span) > len(span_chars))):
             tricks.append("spaced")
+        if any(_is_symbol(c) for c in visible):
+            tricks.append("symbols")
+        if len(visible) < len(seps):
+            tricks.append("invisible")
         if DIGIT.search(span_chars) and not DIGIT.search(form.form):
             tricks.append("digits")
         if attached:
             tricks.append("attached")
+        if latin and (
+            is_cjk(folded[start - 1] if start > 0 else " ") or is_cjk(folded[end : end + 1] or " ")
+        ):
+            tricks.append("glued")
         chars = set(raw)
         if not chars.isdisjoint(self._lookalike) or ASTRAL.search(raw):
-            tricks.append("lookalike")
+            kinds = {
+                letter_trick(c) for c in chars if c in self._lookalike or (c > "\uffff" and c != fold(c))
+            }
+            if "lookalike" in kinds:
+                tricks.append("lookalike")
+            if "fancy" in kinds:
+                tricks.append("fancy")
+            if "accent" in kinds:
+                tricks.append("tones" if form.how == "pinyin" else "accents")
         if FULLWIDTH.search(raw):
             tricks.append("fullwidth")
         if not chars.isdisjoint(self._traditional):

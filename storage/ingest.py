@@ -23,6 +23,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Table, insert, select, tex
 from sqlalchemy.orm import Session
 
 from markwatch.brand import Brand as BrandConfig
+from storage.contacts import SellerContacts, record_contacts, store_contacts
 from storage.models import Brand, Listing, Mark, Observation, Seller, utcnow
 
 #: Keys of a listing record that ingest stores in columns; the rest of the known keys go to ``extra``.
@@ -389,6 +390,29 @@ def _upsert_sellers(
     return ids
 
 
+def _store_contacts(
+    session: Session,
+    by_key: Mapping[tuple[str, str], Mapping[str, Any]],
+    result: IngestResult,
+    seller_ids: Mapping[tuple[str, str], int],
+    now: dt.datetime,
+) -> None:
+    """The contact ids the records carry (the matcher's ``contacts``), stored per seller."""
+    items = []
+    for key, rec in by_key.items():
+        sid = rec.get("seller_id")
+        if sid is None or sid == "":
+            continue
+        found = record_contacts(rec)
+        if found:
+            sid = str(sid)
+            items.append(
+                SellerContacts(key[0], sid, seller_ids.get((key[0], sid)), result.ids.get(key), found)
+            )
+    if items:
+        store_contacts(session, items, now)
+
+
 #: The columns of a new listing as ingest builds them, in order; the model's defaults fill the rest.
 NEW_LISTING = (
     "brand_id",
@@ -577,6 +601,7 @@ def ingest_batch(
             )
     if observations:
         insert_rows(session, OBSERVATIONS, OBSERVATION, observations)
+    _store_contacts(session, by_key, result, seller_ids, now)
     if len(new_rows) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # Fresh rows have no planner statistics until autovacuum runs; without them PostgreSQL picks a
         # sequential scan for the next batch's key lookups (seen: 40x slower re-ingest).

@@ -337,3 +337,27 @@ class CaseEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[TakedownCase] = relationship(back_populates="events")
+
+
+class SellerContact(Base):
+    """A contact id (WeChat, QQ, mobile) a seller showed in a title, post or shop name; sellers sharing
+    one are linked (one operator behind several shops, across platforms). Written by
+    :func:`storage.contacts.store_contacts` from the matcher's ``contacts``."""
+
+    __tablename__ = "seller_contacts"
+    __table_args__ = (
+        UniqueConstraint("platform", "seller_id", "kind", "value"),
+        Index("ix_seller_contacts_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    seller_id: Mapped[str] = mapped_column(String(100))
+    seller_ref: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # wechat | qq | phone
+    value: Mapped[str] = mapped_column(String(64))  # normalised: lower case, digits only for numbers
+    found: Mapped[str | None] = mapped_column(String(100))  # as written, the first time
+    field: Mapped[str | None] = mapped_column(String(20))  # title | seller_name
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="SET NULL"), index=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,5 @@
-"""Sellers: repeat offenders, and shops linked by sharing the same photos (one operator, several shops).
+"""Sellers: repeat offenders, and shops linked by sharing the same photos or the same contact id (one
+operator, several shops — across platforms).
 
 Photos are compared by the Hamming distance of their perceptual hashes (``ListingImage.phash``, hex).
 Candidate pairs come from multi-index hashing (:func:`near_pairs`): the hash is cut into bands, and
@@ -21,7 +22,7 @@ from itertools import combinations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Listing, ListingImage, ListingStatus
+from storage.models import Listing, ListingImage, ListingStatus, Seller
 
 S = ListingStatus
 
@@ -115,6 +116,10 @@ class SellerRow:
     last_seen: dt.datetime | None = None
     #: other shops that share photos with this one (``platform:seller_id``)
     linked: list[str] = field(default_factory=list)
+    #: other shops that showed one of this shop's contact ids (``platform:seller_id``)
+    linked_by_contact: list[str] = field(default_factory=list)
+    #: this shop's contact ids (``kind:value``)
+    contacts: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -167,7 +172,16 @@ def seller_report(
         row.first_seen = min(filter(None, (row.first_seen, first)), default=None)
         row.last_seen = max(filter(None, (row.last_seen, last)), default=None)
         row.name = row.name or name
-    out = [r for r in rows.values() if r.suspects or r.confirmed or r.relisted]
+    for cgroup in contact_groups(session, brand_id=brand_id):
+        keys = [m.key for m in cgroup.sellers]
+        for member in cgroup.sellers:
+            row = rows.get((member.platform, member.seller_id))
+            if row is not None:
+                row.linked_by_contact = [k for k in keys if k != member.key]
+    for (platform, seller_id), ids in _contacts_by_seller(session, list(rows)).items():
+        rows[(platform, seller_id)].contacts = ids
+    # a shop sharing a contact id with another is reported too: one operator behind several shops
+    out = [r for r in rows.values() if r.suspects or r.confirmed or r.relisted or r.linked_by_contact]
     for group in photo_groups(session, brand_id=brand_id, radius=radius, exclude=exclude):
         keys = [m.key for m in group.sellers]
         for member in group.sellers:
@@ -175,6 +189,103 @@ def seller_report(
                 rows[(member.platform, member.seller_id)].linked = [k for k in keys if k != member.key]
     out.sort(key=lambda r: (-(r.removed + r.reported + r.relisted), -r.confirmed, -r.suspects, r.key))
     return out
+
+
+# --- sellers linked by a shared contact id ---------------------------------------------------------
+
+
+@dataclass
+class ContactGroup:
+    """Shops that showed the same WeChat id, QQ number or mobile number: likely one operator."""
+
+    sellers: list[SellerRef]
+    contacts: list[str]  # the shared ids, ``kind:value``
+
+    @property
+    def platforms(self) -> list[str]:
+        return sorted({s.platform for s in self.sellers})
+
+
+def _contacts_by_seller(
+    session: Session, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], list[str]]:
+    from storage.models import SellerContact
+
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    wanted = set(keys)
+    if not wanted:
+        return out
+    stmt = select(SellerContact.platform, SellerContact.seller_id, SellerContact.kind, SellerContact.value)
+    for platform, seller_id, kind, value in session.execute(stmt.order_by(SellerContact.id)):
+        if (platform, seller_id) in wanted:
+            out[(platform, seller_id)].append(f"{kind}:{value}")
+    return out
+
+
+def contact_groups(session: Session, *, brand_id: int | None = None) -> list[ContactGroup]:
+    """Groups of two or more sellers that share a contact id (directly or through a chain of shops).
+
+    With ``brand_id``, only sellers with a listing of that brand count (a shop of another brand's
+    crawl is left out, and does not join two of this brand's shops)."""
+    from storage.models import SellerContact
+
+    stmt = select(
+        SellerContact.platform,
+        SellerContact.seller_id,
+        SellerContact.kind,
+        SellerContact.value,
+        Seller.name,
+    ).outerjoin(Seller, Seller.id == SellerContact.seller_ref)
+    allowed: set[tuple[str, str]] | None = None
+    if brand_id is not None:
+        allowed = {
+            (platform, seller_id)
+            for platform, seller_id in session.execute(
+                select(Listing.platform, Listing.seller_id)
+                .where(Listing.brand_id == brand_id, Listing.seller_id.is_not(None))
+                .distinct()
+            )
+            if seller_id is not None
+        }
+    by_id: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    names: dict[tuple[str, str], str | None] = {}
+    for platform, seller_id, kind, value, name in session.execute(stmt):
+        if allowed is not None and (platform, seller_id) not in allowed:
+            continue
+        by_id[(kind, value)].add((platform, seller_id))
+        names.setdefault((platform, seller_id), name)
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(x: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    shared: list[tuple[tuple[str, str], str]] = []
+    for (kind, value), shops in by_id.items():
+        if len(shops) < 2:
+            continue
+        first, *others = sorted(shops)
+        for shop in others:
+            parent[find(shop)] = find(first)
+        shared.append((first, f"{kind}:{value}"))
+    members: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    for key in list(parent):
+        members[find(key)].add(key)
+    ids: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for shop, contact in shared:
+        ids[find(shop)].append(contact)
+    groups = [
+        ContactGroup(
+            sellers=[SellerRef(p, s, names.get((p, s))) for p, s in sorted(keys)], contacts=sorted(ids[root])
+        )
+        for root, keys in members.items()
+        if len(keys) > 1
+    ]
+    groups.sort(key=lambda g: (-len(g.sellers), g.sellers[0].key))
+    return groups
 
 
 # --- sellers linked by photos ------------------------------------------------------------------------

@@ -84,10 +84,20 @@ def test_authorised_on_another_platform_is_not(veloria: Matcher) -> None:
 
 def test_expired_distributor_is_a_suspect(veloria: Matcher) -> None:
     r = veloria.score(
-        listing(seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="真皮女包", price=2999)
+        listing(seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="薇洛瑞亚 真皮女包", price=2999)
     )
     assert r.suspect
     assert any("authorisation expired on 2025-06-30" in x.detail for x in r.reasons)
+
+
+def test_expired_distributor_untied_listing_is_not(veloria: Matcher) -> None:
+    """A lapsed authorisation makes a suspect only of listings tied to the brand, not of every product
+    the former dealer sells (issue 13)."""
+    r = veloria.score(
+        listing(seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="真皮女包 新款", price=2999)
+    )
+    assert not r.suspect
+    assert any(x.data.get("signal") == "expired-untied" for x in r.reasons)
 
 
 def test_expired_distributor_before_expiry_is_authorised(veloria: Matcher) -> None:
@@ -326,3 +336,77 @@ def test_over_long_text_is_cut_before_matching_and_says_so() -> None:
     assert not any(r.kind == "mark" for r in result.reasons)  # the mark past the cut was not read
     short = {**listing, "title": "VELORIA 高仿 手提包", "seller_name": "店"}
     assert cap_text(short) == (short, [])
+
+
+# --- issue 13: the text signals in the score -----------------------------------------------------------
+
+
+def test_nickname_counts_beside_the_brand_photo(veloria: Matcher, brand_photo: str) -> None:
+    untied = veloria.score(listing(title="V家 新款 高仿", price=399))
+    assert not untied.suspect and any("nothing ties it" in x.detail for x in untied.reasons)
+    tied = veloria.score(listing(title="V家 新款 高仿", price=399, image_paths=[brand_photo]))
+    assert tied.suspect
+    nick = next(x for x in tied.reasons if x.kind == "nickname")
+    assert nick.role == "link" and "the brand's photo" in nick.detail
+
+
+def test_nickname_among_other_houses_needs_its_own_goods(corvane: Matcher) -> None:
+    # C家 is also another house's nickname: bags are not Corvane's own goods (class 14), so no tie
+    assert not corvane.score(listing(title="C家 女包 高仿", price=199)).suspect
+    assert corvane.score(listing(title="C家 男表 机械表 高仿", price=199)).suspect
+
+
+def test_homophone_company_outside_the_classes(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="威洛瑞亚 液压泵 厂家", price=99))
+    assert r.score == 0 and any(x.kind == "goods" and "another company" in x.detail for x in r.reasons)
+    assert veloria.score(listing(title="威洛瑞亚 女包 高仿", price=99)).suspect
+
+
+def test_guide_post_is_not_a_suspect_but_a_sale_is(veloria: Matcher) -> None:
+    guide = {
+        "platform": "weibo",
+        "kind": "post",
+        "title": "薇洛瑞亚 高仿 怎么辨别 真假对比 避坑",
+        "seller_id": "9",
+    }
+    r = veloria.score(guide)
+    assert not r.suspect and any(x.kind == "intent" for x in r.reasons)
+    sale = dict(guide, title="薇洛瑞亚 高仿 真假对比 需要的私聊")
+    assert veloria.score(sale).suspect
+
+
+def test_counter_alone_is_not_counterfeit_vocabulary(veloria: Matcher) -> None:
+    assert not veloria.score(listing(title="VELORIA 专柜 手提包", price=2800)).suspect
+
+
+def test_account_named_after_the_brand(veloria: Matcher) -> None:
+    acct = {"platform": "weibo", "kind": "account", "seller_id": "77", "seller_name": "VELORIA中国"}
+    assert veloria.score({**acct, "title": "VELORIA中国 新品资讯 合作私信"}).suspect
+    fans = {**acct, "seller_name": "薇洛瑞亚粉丝", "title": "薇洛瑞亚粉丝后援会 晒单 分享"}
+    assert not veloria.score(fans).suspect
+    real = {**acct, "seller_id": "5566778899", "title": "VELORIA薇洛瑞亚官方微博"}
+    assert not veloria.score(real).suspect
+
+
+def test_brand_list_and_shop_digits(veloria: Matcher) -> None:
+    r = veloria.score(listing(title="古驰 普拉达 VELORIA 香奈儿 高仿", price=299))
+    assert any(x.kind == "brand-list" for x in r.reasons)
+    assert veloria.score(listing(title="古驰 普拉达 香奈儿 高仿", price=299)).score == 0
+    shop = veloria.score(listing(title="女包 新款", price=2800, seller_name="VEL0RIA旗舰店"))
+    assert shop.suspect and any(x.data.get("signal") == "shop-digits" for x in shop.reasons)
+
+
+@pytest.mark.parametrize("price", [None, 2800, 900, 99])
+def test_naming_the_mark_beside_a_nickname_never_lowers(veloria: Matcher, price: float | None) -> None:
+    nick = veloria.score(listing(title="V家 女包 正品", price=price)).score
+    both = veloria.score(listing(title="V家 VELORIA 女包 正品", price=price)).score
+    assert both >= nick - 1e-9
+
+
+@pytest.mark.parametrize(
+    "title", ["VELO 女包 RIA 新款", "VEL【正品】ORIA 包", "wei1 luo4 rui4 ya4 包", "薇洛〖托特包〗瑞亚"]
+)
+def test_naming_the_mark_plainly_as_well_keeps_the_trick(veloria: Matcher, title: str) -> None:
+    tricked = veloria.score(listing(title=title, price=2800)).score
+    both = veloria.score(listing(title=title + " VELORIA", price=2800)).score
+    assert tricked >= 0.5 and both >= tricked - 1e-9

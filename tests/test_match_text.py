@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from markwatch.brand import resolve_brand
+from markwatch.brand import load_brand, resolve_brand
 from matchers.lexicon import LexiconFinder, load_lexicon
 from matchers.normalize import fold, trie_regex
 from matchers.text import MarkFinder
@@ -36,9 +38,9 @@ FOUND = [
     ("veloria", "Veloira 女包", "veloria-word", ("misspelt",)),
     ("veloria", "Velorla", "veloria-word", ("misspelt",)),
     ("veloria", "Velria", "veloria-word", ("misspelt",)),
-    ("veloria", "𝐕𝐄𝐋𝐎𝐑𝐈𝐀 女包", "veloria-word", ("lookalike",)),  # mathematical bold
-    ("veloria", "ⓥⓔⓛⓞⓡⓘⓐ", "veloria-word", ("lookalike",)),  # circled
-    ("veloria", "薇\u200b洛瑞亚", "veloria-word", ("spaced",)),  # zero-width space
+    ("veloria", "𝐕𝐄𝐋𝐎𝐑𝐈𝐀 女包", "veloria-word", ("fancy",)),  # mathematical bold
+    ("veloria", "ⓥⓔⓛⓞⓡⓘⓐ", "veloria-word", ("fancy",)),  # circled
+    ("veloria", "薇\u200b洛瑞亚", "veloria-word", ("invisible",)),  # zero-width space
     ("veloria", "微洛锐亚 包", "veloria-word", ("homophone",)),  # two of four replaced
     ("veloria", "newveloriabag", "veloria-word", ("attached",)),
     ("corvane", "科尔梵 手表", "corvane-word", ()),
@@ -48,6 +50,24 @@ FOUND = [
     ("corvane", "Corvnae", "corvane-word", ("misspelt",)),
     ("corvane", "C0RVANE", "corvane-word", ("digits",)),
     ("corvane", "ke er fan 手表", "corvane-word", ("pinyin", "spaced")),
+    # issue 13: Unicode tricks from Unicode's own data, split and glued names, tone numbers
+    ("veloria", "V🔥E L O R I A 女包", "veloria-word", ("symbols",)),
+    ("corvane", "C★O★R★V★A★N★E", "corvane-word", ("symbols",)),
+    ("veloria", "薇🌸洛🌸瑞🌸亚 包", "veloria-word", ("symbols",)),
+    ("veloria", "V\u200bEL\u200cORIA", "veloria-word", ("invisible",)),
+    ("veloria", "VEL\ufeffORIA 包", "veloria-word", ("invisible",)),
+    ("veloria", "VΞLORIA 女包", "veloria-word", ("lookalike",)),  # Greek Xi for E
+    ("veloria", "ᴠᴇʟᴏʀɪᴀ 包", "veloria-word", ("fancy",)),  # small capitals
+    ("veloria", "🆅🅴🅻🅾🆁🅸🅰", "veloria-word", ("fancy",)),  # negative squared
+    ("veloria", "🅥🅔🅛🅞🅡🅘🅐", "veloria-word", ("fancy",)),  # negative circled
+    ("veloria", "𝓥𝓮𝓵𝓸𝓻𝓲𝓪 包", "veloria-word", ("fancy",)),  # mathematical script
+    ("corvane", "corvane男表", "corvane-word", ("glued",)),
+    ("corvane", "CORV【机械表】ANE", "corvane-word", ("bracketed",)),
+    ("veloria", "薇洛〖托特包〗瑞亚", "veloria-word", ("bracketed",)),
+    ("veloria", "VELO 女包 RIA 新款", "veloria-word", ("split",)),
+    ("veloria", "wēi luò ruì yà 女包", "veloria-word", ("pinyin", "tones")),
+    ("veloria", "wei1 luo4 rui4 ya4 包", "veloria-word", ("pinyin", "tones")),
+    ("veloria", "微洛瑞亞 包", "veloria-word", ("homophone", "traditional")),
 ]
 
 
@@ -80,7 +100,28 @@ QUIET = [
     ("corvane", "可儿饭"),
     ("corvane", "科尔达"),
     ("corvane", "caravan"),
+    # issue 13: a longer word that contains the mark, an English word one letter off
+    ("veloria", "Veloriana 名字"),
+    ("veloria", "VELO 女包 RIAL"),  # the pieces do not make the name
+    ("veloria", "【正品】女包 【包邮】"),
+    ("veloria", "wei1 luo4 包"),  # two syllables are a nickname at most, not the mark
 ]
+
+
+@pytest.mark.parametrize(
+    ("slug", "title", "why"),
+    [
+        ("veloria", "Veloriana 名字", "longer-word"),
+        ("orchida", "Orchidaceae 兰科植物", "longer-word"),
+        ("orchida", "orchids 花束", "real-word"),
+        ("strida", "Stride 跑步鞋", "real-word"),
+    ],
+)
+def test_near_misses_are_returned(finders: dict[str, MarkFinder], slug: str, title: str, why: str) -> None:
+    if slug not in finders:
+        finders[slug] = MarkFinder(load_brand(Path(__file__).parent / "matching" / "brands" / f"{slug}.yaml"))
+    hits, misses = finders[slug].find_many_detailed([title])
+    assert hits == [[]] and why in misses[0][0].tricks
 
 
 @pytest.mark.parametrize(("slug", "title"), QUIET)

@@ -418,13 +418,13 @@ def _print_history(app: AppContext, ids: Sequence[int]) -> None:
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
 @pass_app
 def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str) -> None:
-    """Repeat offenders across platforms, and shops linked by sharing the same photos.
+    """Repeat offenders across platforms, and shops linked by sharing the same photos or contact id.
 
     \b
     Example:
         markwatch sellers --brand veloria
     """
-    from storage.sellers import SAME_PHOTO_BITS, photo_groups, seller_report
+    from storage.sellers import SAME_PHOTO_BITS, contact_groups, photo_groups, seller_report
 
     bits = SAME_PHOTO_BITS if radius is None else radius
     if not 0 <= bits <= 16:
@@ -442,6 +442,7 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
             )
         report = seller_report(session, brand_id, radius=bits, exclude=exclude)
         groups = photo_groups(session, brand_id=brand_id, radius=bits, exclude=exclude)
+        by_contact = contact_groups(session, brand_id=brand_id)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -463,6 +464,14 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
                         }
                         for g in groups
                     ],
+                    "linked_by_contacts": [
+                        {
+                            "sellers": [s.key for s in g.sellers],
+                            "platforms": g.platforms,
+                            "contacts": g.contacts,
+                        }
+                        for g in by_contact
+                    ],
                 },
                 ensure_ascii=False,
                 indent=2,
@@ -478,6 +487,7 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
         t.add_column(col)
     t.add_column("repeat")
     t.add_column("shares photos with", max_width=40, overflow="fold")
+    t.add_column("shares a contact with", max_width=30, overflow="fold")
     for r in report:
         t.add_row(
             term(r.key),
@@ -490,6 +500,7 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
             str(r.relisted),
             "yes" if r.repeat_offender else "",
             term(", ".join(r.linked)),
+            term(", ".join(r.linked_by_contact)),
         )
     console.print(t)
     g_table = Table(title=f"Shops linked by the same photos (within {bits} bits)")
@@ -499,6 +510,17 @@ def sellers(app: AppContext, brand_ref: str | None, radius: int | None, fmt: str
         shown = ", ".join(f"#{lk.listing_a}~#{lk.listing_b} ({lk.distance})" for lk in g.links[:5])
         g_table.add_row(str(n), ", ".join(g.platforms), term_lines([s.key for s in g.sellers]), shown)
     console.print(g_table)
+    c_table = Table(title="Shops linked by a shared contact id (WeChat, QQ, mobile)")
+    for col in ("group", "platforms", "sellers", "shared contact ids"):
+        c_table.add_column(col)
+    for n, cg in enumerate(by_contact, 1):  # shop names and ids are written by sellers: no markup
+        c_table.add_row(
+            str(n),
+            ", ".join(cg.platforms),
+            term_lines([f"{s.key} {s.name or ''}".strip() for s in cg.sellers]),
+            term_lines(list(cg.contacts)),
+        )
+    console.print(c_table)
 
 
 def _reference_hashes(paths: Sequence[Path]) -> list[str]:
