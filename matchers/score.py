@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +36,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from markwatch.brand import Brand
+from markwatch.errors import ConfigError
+from matchers import ocr
 from matchers.images import CLOSE_DISTANCE, MATCH_DISTANCE, RECIPE, ImageMatch, ReferenceSet, hash_image
 from matchers.lexicon import LexiconFinder, TermHit
+from matchers.local import LocalMatch, LocalReferences, as_reason_data
 from matchers.text import MarkFinder, MarkHit
 
 ENGINE_VERSION = "1.0+" + RECIPE.split(":", 1)[0]
@@ -120,6 +124,8 @@ class MatchResult:
     reasons: list[Reason]
     engine_version: str = ENGINE_VERSION
     image_hashes: list[dict[str, Any]] = field(default_factory=list)
+    #: text OCR read on the listing's photos, per photo path (see :func:`photo_text_of`)
+    photo_text: dict[str, str] = field(default_factory=dict)
     link: float = 0.0
     evidence: float = 0.0
     explanation: str = ""
@@ -133,6 +139,7 @@ class MatchResult:
             "engine_version": self.engine_version,
             "explanation": self.explanation,
             "image_hashes": self.image_hashes,
+            **({"photo_text": self.photo_text} if self.photo_text else {}),
         }
 
 
@@ -195,15 +202,18 @@ def _fmt_money(value: float, currency: str) -> str:
 class Matcher:
     """Scores listings for one brand. Build once per brand (it loads names, lexicon and photo hashes)."""
 
-    def __init__(self, brand: Brand, today: dt.date | None = None) -> None:
+    def __init__(self, brand: Brand, today: dt.date | None = None, ocr: str | None = None) -> None:
         self.brand = brand
         self.today = today or dt.date.today()
         self.marks = MarkFinder(brand)
         self.lexicon = LexiconFinder(brand)
         entries: list[tuple[Path, str | None]] = [(Path(p), None) for p in brand.reference_images]
+        logos: list[tuple[Path, str | None]] = []
         for mark in brand.marks:
             entries += [(Path(p), mark.id) for p in mark.images]
+            logos += [(Path(p), mark.id) for p in mark.images]
         self.references = ReferenceSet(entries)
+        self._init_photos(entries[: len(brand.reference_images)], logos, ocr)
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -316,72 +326,11 @@ class Matcher:
                 )
             )
 
-        # photos
-        hashes = self._image_hashes(listing)
-        image_matches: list[tuple[dict[str, Any], ImageMatch]] = []
-        for h in hashes:
-            if "error" in h:
-                reasons.append(
-                    Reason(
-                        "image",
-                        f"image unreadable: {h['path']} ({h['error']})",
-                        0.0,
-                        {"role": "info", "path": h["path"]},
-                    )
-                )
-                continue
-            found = self.references.match(h)
-            if found is not None:
-                image_matches.append((h, found))
-        for h, im in image_matches:
-            span = MATCH_DISTANCE - CLOSE_DISTANCE
-            closeness = min(1.0, max(0.0, (MATCH_DISTANCE - im.distance) / span))
-            w = LINK_IMAGE_FAR + (LINK_IMAGE_CLOSE - LINK_IMAGE_FAR) * closeness
-            what = f"the brand's logo {im.reference}" if im.mark_id else f"the brand's {im.reference}"
-            reasons.append(
-                Reason(
-                    "image",
-                    f"photo {Path(h['path']).name} is {what}, {im.describe_crop()}; distance "
-                    f"{im.distance:.3f} ({im.bits} of {im.compared} gradient bits differ, {im.strong_bits} "
-                    f"of its {im.strong} strong ones)",
-                    w,
-                    {
-                        "role": "link",
-                        "path": h["path"],
-                        "reference": im.reference_path,
-                        "distance": im.distance,
-                        "bits": im.bits,
-                        "crop": list(im.crop),
-                        "mark_id": im.mark_id,
-                    },
-                )
-            )
-            if mark_id is None and im.mark_id:
-                mark_id = im.mark_id
-        if image_matches:
-            reasons.append(
-                Reason(
-                    "image",
-                    "shows the brand's own photo, which only authorised sellers get from the brand",
-                    EVIDENCE_BRAND_PHOTO,
-                    {"role": "evidence", "trick": "brand-photo"},
-                )
-            )
-        if image_matches and not title_hits:
-            # said for the analyst, but not weighed: naming the brand too must not lower the score
-            reasons.append(
-                Reason(
-                    "evasion",
-                    "the brand's own photo under a title that does not name the brand",
-                    0.0,
-                    {"role": "info", "trick": "hidden-mark"},
-                )
-            )
-        if not hashes and listing.get("image_urls"):
-            n = len(listing.get("image_urls") or [])
-            reasons.append(
-                Reason("info", f"{n} photo URL(s) not downloaded: photos not compared", 0.0, {"role": "info"})
-            )
+        # photos (hashes, local features, logos, OCR): see _photo_reasons
+        photo_reasons, hashes, photo_mark, photo_text = self._photo_reasons(listing, bool(title_hits))
+        reasons += photo_reasons
+        if mark_id is None and photo_mark:
+            mark_id = photo_mark
 
         # seller
         platform = str(listing.get("platform") or "").lower()
@@ -487,6 +436,7 @@ class Matcher:
             mark_id=mark_id,
             reasons=reasons,
             image_hashes=hashes,
+            photo_text=photo_text,
             link=round(link, 4),
             evidence=round(evidence, 4),
             explanation=explanation,
@@ -512,6 +462,162 @@ class Matcher:
         for p in paths:
             out.append(known.get(str(p)) or hash_image(str(p)))
         return out
+
+    # --- photos (kept apart from the text signals) ---------------------------------------------
+
+    def _init_photos(
+        self, photos: list[tuple[Path, str | None]], logos: list[tuple[Path, str | None]], ocr: str | None
+    ) -> None:
+        mode = ocr or os.environ.get("MARKWATCH_OCR") or "candidates"
+        if mode not in OCR_MODES:
+            raise ConfigError(f"MARKWATCH_OCR={mode!r}: use one of {', '.join(OCR_MODES)}")
+        self.ocr_mode = mode
+        self.local = LocalReferences(photos, logos)
+
+    def _photo_reasons(
+        self, listing: Mapping[str, Any], named: bool
+    ) -> tuple[list[Reason], list[dict[str, Any]], str | None, dict[str, str]]:
+        """Reasons from the listing's photos: whole copies (hashes), transformed copies and logos (local
+        features), and what OCR reads on them; with the hashes, the mark a photo ties the listing to,
+        and the OCR text per photo. ``named``: the title already names the brand (OCR candidates)."""
+        reasons: list[Reason] = []
+        hashes = self._image_hashes(listing)
+        found: list[tuple[str, str | None, str]] = []  # (path, mark_id, what) of each photo that matched
+        for h in hashes:
+            if "error" in h:
+                reasons.append(
+                    Reason(
+                        "image",
+                        f"image unreadable: {h['path']} ({h['error']})",
+                        0.0,
+                        {"role": "info", "path": h["path"]},
+                    )
+                )
+                continue
+            im = self.references.match(h)
+            if im is not None:
+                reasons.append(_hash_reason(h, im))
+                found.append((h["path"], im.mark_id, "hash"))
+                continue
+            if not len(self.local):
+                continue
+            local = self.local.find(h["path"])
+            if local.match is not None:
+                reasons += _local_reasons(h["path"], local.match)
+                found.append((h["path"], local.match.mark_id, local.match.method))
+            for miss in local.near_misses[:NEAR_MISSES_SHOWN]:
+                reasons.append(
+                    Reason(
+                        "image",
+                        f"photo {Path(h['path']).name} looks somewhat like {miss.reference} but does not "
+                        f"count: {miss.why}",
+                        0.0,
+                        {"role": "info", "path": h["path"], "reference": miss.reference},
+                    )
+                )
+        if any(what != "logo" for _, _, what in found):
+            reasons.append(
+                Reason(
+                    "image",
+                    "shows the brand's own photo, which only authorised sellers get from the brand",
+                    EVIDENCE_BRAND_PHOTO,
+                    {"role": "evidence", "trick": "brand-photo"},
+                )
+            )
+        if found and not named:
+            # said for the analyst, but not weighed: naming the brand too must not lower the score
+            reasons.append(
+                Reason(
+                    "evasion",
+                    "the brand's own photo under a title that does not name the brand",
+                    0.0,
+                    {"role": "info", "trick": "hidden-mark"},
+                )
+            )
+        if not hashes and listing.get("image_urls"):
+            n = len(listing.get("image_urls") or [])
+            reasons.append(
+                Reason("info", f"{n} photo URL(s) not downloaded: photos not compared", 0.0, {"role": "info"})
+            )
+        texts = self._read_photos(hashes, [p for p, _, _ in found], named or bool(found), reasons)
+        reasons += self._photo_text_reasons(texts)
+        mark = next((m for _, m, _ in found if m), None)
+        return reasons, hashes, mark, texts
+
+    def _read_photos(
+        self, hashes: list[dict[str, Any]], matched: list[str], candidate: bool, reasons: list[Reason]
+    ) -> dict[str, str]:
+        """OCR on the photos :data:`OCR_MODES` allows: the matched photos first, at most
+        :data:`OCR_MAX_PHOTOS` per listing."""
+        if self.ocr_mode == "off" or (self.ocr_mode == "candidates" and not candidate):
+            return {}
+        readable = [h["path"] for h in hashes if "error" not in h]
+        order = [p for p in matched if p in readable] + [p for p in readable if p not in matched]
+        out: dict[str, str] = {}
+        for path in order[:OCR_MAX_PHOTOS]:
+            got = ocr.read(path)
+            if got.error:
+                reasons.append(
+                    Reason("info", f"photo {Path(path).name} not read: {got.error}", 0.0, {"role": "info"})
+                )
+                if got.error.startswith("OCR not available"):
+                    break
+                continue
+            if got.text:
+                out[path] = got.text
+        return out
+
+    def _photo_text_reasons(self, texts: dict[str, str]) -> list[Reason]:
+        """The brand's names and the lexicon's words (contact words among them) in text read on photos."""
+        if not texts:
+            return []
+        paths = list(texts)
+        reasons: list[Reason] = []
+        mark_hits = self.marks.find_many([texts[p] for p in paths], "photo_text")
+        term_hits = self.lexicon.find_many([texts[p] for p in paths])
+        for path, hits, terms in zip(paths, mark_hits, term_hits, strict=True):
+            name = Path(path).name
+            for hit in hits[:1]:
+                reasons.append(
+                    Reason(
+                        "ocr",
+                        f"photo {name} reads {texts[path]!r} (OCR): {hit.found!r} is the mark "
+                        f"{_mark_text(self.brand, hit.mark_id)}",
+                        LINK_PHOTO_TEXT,
+                        {
+                            "role": "link",
+                            "path": path,
+                            "mark_id": hit.mark_id,
+                            "found": hit.found,
+                            "ocr": texts[path],
+                        },
+                    )
+                )
+            seen: set[str] = set()
+            for th in terms:
+                if th.term.term in seen or th.term.kind in ("benign", "grey", "brand"):
+                    continue
+                seen.add(th.term.term)
+                what = (
+                    "moves the sale off the platform"
+                    if th.term.kind == "contact"
+                    else "counterfeit vocabulary"
+                )
+                reasons.append(
+                    Reason(
+                        "contact" if th.term.kind == "contact" else "lexicon",
+                        f"photo {name} reads {th.found!r} (OCR; {th.term.means}): {what}",
+                        th.term.weight,
+                        {
+                            "role": "evidence",
+                            "term": th.term.term,
+                            "kind": th.term.kind,
+                            "path": path,
+                            "ocr": texts[path],
+                        },
+                    )
+                )
+        return reasons
 
 
 def _by_kind(reasons: Iterable[Reason]) -> dict[str, float]:
@@ -558,3 +664,92 @@ def listing_text(listing: Mapping[str, Any]) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+# --- photo reasons ---------------------------------------------------------------------------------
+
+#: Which photos OCR reads: ``off``; ``candidates`` (default) — photos of listings whose title names the
+#: brand or one of whose photos matched the brand's photo or logo; ``all`` — every photo (slow: about
+#: 0.3 s a photo on one core). ``MARKWATCH_OCR`` sets it for the crawl's scoring workers.
+OCR_MODES = ("off", "candidates", "all")
+#: Photos OCR reads per listing at most.
+OCR_MAX_PHOTOS = 3
+#: Near misses of the local-feature stage shown per photo.
+NEAR_MISSES_SHOWN = 2
+LINK_IMAGE_LOCAL = 0.90
+LINK_LOGO = 0.85
+LINK_PHOTO_TEXT = 0.75
+EVIDENCE_LOGO = 0.5
+#: Evidence weight of a transform that serves only to dodge photo matching.
+EVIDENCE_PHOTO_DODGE = 0.3
+
+
+def _hash_reason(h: Mapping[str, Any], im: ImageMatch) -> Reason:
+    span = MATCH_DISTANCE - CLOSE_DISTANCE
+    closeness = min(1.0, max(0.0, (MATCH_DISTANCE - im.distance) / span))
+    w = LINK_IMAGE_FAR + (LINK_IMAGE_CLOSE - LINK_IMAGE_FAR) * closeness
+    what = f"the brand's logo {im.reference}" if im.mark_id else f"the brand's {im.reference}"
+    return Reason(
+        "image",
+        f"photo {Path(h['path']).name} is {what}, {im.describe_crop()}; distance "
+        f"{im.distance:.3f} ({im.bits} of {im.compared} gradient bits differ, {im.strong_bits} "
+        f"of its {im.strong} strong ones)",
+        w,
+        {
+            "role": "link",
+            "path": h["path"],
+            "reference": im.reference_path,
+            "distance": im.distance,
+            "bits": im.bits,
+            "crop": list(im.crop),
+            "mark_id": im.mark_id,
+            "method": "hash",
+        },
+    )
+
+
+def _local_reasons(path: str, m: LocalMatch) -> list[Reason]:
+    name = Path(path).name
+    data = {"role": "link", "path": path, **as_reason_data(m)}
+    if m.method == "logo":
+        return [
+            Reason(
+                "image",
+                f"photo {name} shows the brand's logo {m.reference}: {m.describe()}",
+                LINK_LOGO,
+                data,
+            ),
+            Reason(
+                "image",
+                f"the brand's logo printed on a product in photo {name}",
+                EVIDENCE_LOGO,
+                {"role": "evidence", "trick": "logo-on-product", "path": path},
+            ),
+        ]
+    out = [
+        Reason(
+            "image",
+            f"photo {name} is the brand's {m.reference}, {m.describe()}; found by local features: "
+            f"{m.inliers} ORB inliers of {m.votes} matches (RANSAC similarity), aligned distance "
+            f"{m.distance:.3f}, {100 * m.cover:.0f}% of the reference shown",
+            LINK_IMAGE_LOCAL,
+            data,
+        )
+    ]
+    dodges = [t for t in m.transforms if t.startswith(("mirrored", "rotated"))]
+    if dodges:
+        out.append(
+            Reason(
+                "evasion",
+                f"the brand's photo {' and '.join(dodges)}, a way to dodge photo matching",
+                EVIDENCE_PHOTO_DODGE,
+                {"role": "evidence", "trick": "photo-transform", "path": path},
+            )
+        )
+    return out
+
+
+def photo_text_of(result: MatchResult) -> str:
+    """The text OCR read on a scored listing's photos, one string (" | " between photos): what a
+    text scan (contact ids, names) reads besides the title."""
+    return " | ".join(result.photo_text.values())
