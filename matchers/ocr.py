@@ -11,8 +11,10 @@ only on some photos (see :data:`matchers.score.OCR_MODES`). When the package is 
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +71,31 @@ def available() -> str | None:
     return _engine_error
 
 
+#: Photos whose text is kept (keyed by path, size and modification time): a listing re-scored, or
+#: photos shared by listings, are read once.
+CACHE = 512
+_cache: OrderedDict[tuple[str, int, int], PhotoText] = OrderedDict()
+
+
 def read(path: str | Path) -> PhotoText:
     """The lines of text OCR reads on the photo (confidence ≥ :data:`MIN_CONFIDENCE`)."""
+    try:
+        st = os.stat(path)
+        key: tuple[str, int, int] | None = (str(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    out = _read(path)
+    if key is not None and out.error is None:
+        _cache[key] = out
+        if len(_cache) > CACHE:
+            _cache.popitem(last=False)
+    return out
+
+
+def _read(path: str | Path) -> PhotoText:
     out = PhotoText(str(path))
     engine = _load()
     if engine is None:
