@@ -51,10 +51,19 @@ COLOUR_SIDE = 400
 #: Long side of the decode used to compare a small footprint (a tile, a padded photo) after alignment.
 FULL = 800
 #: ORB keypoints kept per reference photo (and per mirror image) and per listing photo.
-REF_FEATURES = 250
-QUERY_FEATURES = 300
+REF_FEATURES = 200
+QUERY_FEATURES = 250
 #: FAST threshold of ORB: product photos are smooth; the default 20 finds too few corners.
 FAST_THRESHOLD = 12
+#: FLANN's LSH index of the reference descriptors (6 tables of 12-bit keys, one multi-probe level)
+#: and how many candidates it checks per look-up.
+LSH_INDEX: dict[str, bool | int | float | str] = {
+    "algorithm": 6,
+    "table_number": 6,
+    "key_size": 12,
+    "multi_probe_level": 1,
+}
+LSH_CHECKS = 32
 #: Lowe's ratio test on the two nearest reference descriptors.
 RATIO = 0.8
 #: Ratio-test matches to one reference (or its mirror) that make it a candidate for RANSAC.
@@ -68,8 +77,10 @@ ALIGNED_DISTANCE = 0.06
 #: on its product lines up better over a part than over the whole (measured: crops of true copies
 #: ≤ 0.008, look-alikes of the watches as close as 0.029).
 CROPPED_DISTANCE = 0.02
-#: Below this part of the reference shown, :data:`CROPPED_DISTANCE` applies.
+#: Below this part of the reference shown, :data:`CROPPED_DISTANCE` applies, unless the geometry alone
+#: is beyond doubt (:data:`STRONG_INLIERS`; look-alikes measured up to 22, crops of copies 40–130).
 CROPPED_COVER = 0.85
+STRONG_INLIERS = 50
 #: Smallest part of the reference the photo must show.
 MIN_COVER = 0.35
 #: Scale range (photo side / reference side, at WORK) a similarity may have.
@@ -243,7 +254,6 @@ class LocalReferences:
         cv2.setNumThreads(1)
         self._orb_ref = cv2.ORB.create(nfeatures=REF_FEATURES, fastThreshold=FAST_THRESHOLD)
         self._orb = cv2.ORB.create(nfeatures=QUERY_FEATURES, fastThreshold=FAST_THRESHOLD)
-        self._matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
         self.refs: list[tuple[Path, str | None, bool, NDArray[np.uint8]]] = []
         self.errors: list[tuple[Path, str]] = []
         descs: list[NDArray[np.uint8]] = []
@@ -267,6 +277,13 @@ class LocalReferences:
         self._des = np.vstack(descs) if descs else np.zeros((0, 32), np.uint8)
         self._pts = np.vstack(points) if points else np.zeros((0, 2), np.float32)
         self._own = np.concatenate(owners) if owners else np.zeros(0, np.int32)
+        # locality-sensitive hashing of the reference descriptors: as fast as brute force at a few
+        # reference photos (1,500 descriptors: 2.2 ms a photo either way) and sublinear beyond (10,000
+        # random descriptors: 2.5 ms against 14.7 ms)
+        self._index = cv2.FlannBasedMatcher(LSH_INDEX, {"checks": LSH_CHECKS})
+        if len(self._des):
+            self._index.add([self._des])
+            self._index.train()
         self.logos: list[_Logo] = []
         for path, mark_id in logos:
             try:
@@ -313,7 +330,7 @@ class LocalReferences:
         kps, des = self._orb.detectAndCompute(grey, None)
         if des is None or len(kps) < MIN_INLIERS:
             return None
-        pairs = self._matcher.knnMatch(des, self._des, k=2)
+        pairs = self._index.knnMatch(des, k=2)
         good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
         if not good:
             return None
@@ -357,7 +374,8 @@ class LocalReferences:
                 f = full.shape[1] / grey.shape[1]
                 photo, mm = full, m * f
             distance, cover = aligned_distance(ref, photo, mm)
-            limit = ALIGNED_DISTANCE if cover >= CROPPED_COVER else CROPPED_DISTANCE
+            strict = cover < CROPPED_COVER and n_in < STRONG_INLIERS
+            limit = CROPPED_DISTANCE if strict else ALIGNED_DISTANCE
             if cover < MIN_COVER or distance > limit:
                 part = f" over the {100 * cover:.0f}% of it shown" if cover < CROPPED_COVER else ""
                 why = (

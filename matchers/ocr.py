@@ -59,7 +59,8 @@ def _load() -> Any:
             try:
                 from rapidocr_onnxruntime import RapidOCR
 
-                _engine = RapidOCR()
+                # one thread: the crawl's scoring workers are one process per core
+                _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
             except Exception as exc:  # any failure to load means: no OCR here
                 _engine_error = f"{type(exc).__name__}: {exc}"
     return _engine

@@ -539,20 +539,21 @@ class Matcher:
             reasons.append(
                 Reason("info", f"{n} photo URL(s) not downloaded: photos not compared", 0.0, {"role": "info"})
             )
-        texts = self._read_photos(hashes, [p for p, _, _ in found], named or bool(found), reasons)
+        texts = self._read_photos(hashes, [p for p, _, _ in found], reasons)
         reasons += self._photo_text_reasons(texts)
         mark = next((m for _, m, _ in found if m), None)
         return reasons, hashes, mark, texts
 
     def _read_photos(
-        self, hashes: list[dict[str, Any]], matched: list[str], candidate: bool, reasons: list[Reason]
+        self, hashes: list[dict[str, Any]], matched: list[str], reasons: list[Reason]
     ) -> dict[str, str]:
-        """OCR on the photos :data:`OCR_MODES` allows: the matched photos first, at most
-        :data:`OCR_MAX_PHOTOS` per listing."""
-        if self.ocr_mode == "off" or (self.ocr_mode == "candidates" and not candidate):
+        """OCR on the photos :data:`OCR_MODES` allows, at most :data:`OCR_MAX_PHOTOS` per listing."""
+        if self.ocr_mode == "off":
             return {}
         readable = [h["path"] for h in hashes if "error" not in h]
-        order = [p for p in matched if p in readable] + [p for p in readable if p not in matched]
+        order = [p for p in matched if p in readable]
+        if self.ocr_mode == "all":
+            order += [p for p in readable if p not in matched]
         out: dict[str, str] = {}
         for path in order[:OCR_MAX_PHOTOS]:
             got = ocr.read(path)
@@ -668,9 +669,10 @@ def _text(value: Any) -> str:
 
 # --- photo reasons ---------------------------------------------------------------------------------
 
-#: Which photos OCR reads: ``off``; ``candidates`` (default) — photos of listings whose title names the
-#: brand or one of whose photos matched the brand's photo or logo; ``all`` — every photo (slow: about
-#: 0.3 s a photo on one core). ``MARKWATCH_OCR`` sets it for the crawl's scoring workers.
+#: Which photos OCR reads: ``off``; ``candidates`` (default) — the photos that matched the brand's
+#: photo or logo (a counterfeiter's own marketing photos, where contact ids are printed); ``all`` —
+#: every photo (slow: 0.2–0.5 s a photo on one core). ``MARKWATCH_OCR`` sets it for the crawl's
+#: scoring workers.
 OCR_MODES = ("off", "candidates", "all")
 #: Photos OCR reads per listing at most.
 OCR_MAX_PHOTOS = 3
