@@ -116,7 +116,13 @@ class LocalMatch:
     cover: float = 1.0  # part of the reference the photo shows
 
     def describe(self) -> str:
-        return ", ".join(self.transforms) if self.transforms else "whole"
+        if self.transforms:
+            return ", ".join(self.transforms)
+        # same frame, yet the whole-photo hashes missed it: something covers part of it
+        return (
+            "the whole photo, partly covered (a large watermark, text or a band: "
+            "the whole-photo hashes missed it)"
+        )
 
 
 @dataclass(frozen=True)
