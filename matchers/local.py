@@ -512,6 +512,8 @@ def _load_logo(path: Path, mark_id: str | None) -> _Logo:
         raise _NoInk(f"{path.name}: no ink (a logo should be dark marks on a light background)")
     ys, xs = np.nonzero(ink)
     box = ink[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    if float(box.mean()) > 0.9:
+        raise _NoInk(f"{path.name}: no light background around the marks (a solid picture is not a logo)")
     lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB).astype(np.float32)[ink]
     colour = np.median(lab, axis=0).astype(np.float32)
     return _Logo(

@@ -515,6 +515,16 @@ class Matcher:
                         {"role": "info", "path": h["path"], "reference": miss.reference},
                     )
                 )
+        if hashes:
+            for path, why in self.local.errors:
+                reasons.append(
+                    Reason(
+                        "info",
+                        f"reference {path.name} not searched for inside photos: {why}",
+                        0.0,
+                        {"role": "info", "reference": str(path)},
+                    )
+                )
         if any(what != "logo" for _, _, what in found):
             reasons.append(
                 Reason(

@@ -130,3 +130,21 @@ def test_near_miss_says_why(tmp_path: Path) -> None:
         assert res.match is None
         whys += [m.why for m in res.near_misses]
     assert any("ORB inliers needed" in w or "aligned photos differ" in w for w in whys), whys
+
+
+def test_odd_photos_do_not_break_the_local_stage(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from markwatch.brand import resolve_brand
+    from matchers.local import LocalReferences
+
+    refs = Matcher(resolve_brand("veloria"), ocr="off").local
+    Image.new("RGB", (12, 9), (200, 10, 10)).save(tmp_path / "tiny.png")
+    Image.new("L", (640, 480), 128).save(tmp_path / "flat.jpg")
+    Image.new("RGBA", (300, 300), (0, 0, 0, 0)).save(tmp_path / "clear.png")
+    (tmp_path / "junk.jpg").write_bytes(b"not a picture")
+    for name in ("tiny.png", "flat.jpg", "clear.png", "junk.jpg", "missing.jpg"):
+        assert refs.find(tmp_path / name).match is None, name
+    empty = LocalReferences([(tmp_path / "junk.jpg", None)], [(tmp_path / "flat.jpg", "m")])
+    assert len(empty) == 0 and len(empty.errors) == 2
+    assert empty.find(tmp_path / "tiny.png").match is None
