@@ -14,6 +14,13 @@ Run by hand from the repository root (not part of the test suite)::
   on a sample, extrapolated.
 * photos: 800×800 JPEGs hashed per second on one core by ``matchers.images.hash_image`` (draft
   decoding). Target ≥ 300/s/core. Baseline: imagehash ``phash`` + ``dhash`` on a full decode.
+* photos-e2e: a crawl-like mix of 800×800 JPEGs for one brand (``--share`` of them, 5 % by default,
+  the brand's photos under the transforms of the photo set or its logo on another product; the rest
+  other products, look-alikes of its lines and other brands' logos) scored end to end by
+  ``Matcher.score_many`` on one core: hashes, whole-copy match, local features (ORB candidates, RANSAC,
+  aligned comparison), logo stage and OCR on the photos that matched (``MARKWATCH_OCR=candidates``);
+  beside today's pipeline (``hash_image`` + ``ReferenceSet.match``) in the same run, with how many
+  photos each stage ran on and the process's RSS. Target ≥ 100 photos/s.
 * index: median time of one ``HashIndex.query`` among 1,000,000 64-bit hashes at radius 8 and 10.
   Target ≤ 0.5 ms. Baseline: numpy brute force (XOR + popcount over the million).
 """
@@ -29,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -268,6 +276,115 @@ def bench_index(n: int = 1_000_000, queries: int = 1000) -> None:
         )
 
 
+def bench_photos_e2e(n: int = 400, share: float = 0.05) -> None:
+    import collections
+
+    import psutil
+
+    import matchers.local as ml
+    from markwatch.brand import resolve_brand
+    from matchers import Matcher, ocr
+    from matchers.images import ReferenceSet, hash_image
+    from tests.matching.photo_set import CATEGORIES
+    from tests.matching.photos import make_photo
+
+    rng = random.Random(7)
+    brand = resolve_brand("veloria")
+    refs = [f"official:veloria/official/{Path(p).name}" for p in brand.reference_images]
+    steps = [s for v in CATEGORIES.values() for s in v]
+    specs: list[tuple[bool, str]] = []
+    for i in range(n):
+        if rng.random() < share:
+            if rng.random() < 0.2:
+                specs.append(
+                    (
+                        True,
+                        f"logoon:veloria:{rng.choice(['bottle', 'bag'])}:b{i}:{rng.choice([0.1, 0.15, 0.2])}",
+                    )
+                )
+            else:
+                specs.append((True, f"{rng.choice(refs)}|{rng.choice(steps)}"))
+            continue
+        r = rng.random()
+        if r < 0.6:
+            spec = f"other:{rng.choice(['bag', 'bag', 'shoe', 'watch', 'bottle'])}:c{i}"
+        elif r < 0.85:
+            spec = f"lookalike:veloria:{rng.randrange(3)}:c{i}"
+        else:
+            spec = f"logoon:foreign-f{i % 7}:{rng.choice(['bottle', 'bag'])}:c{i}:0.15"
+        if rng.random() < 0.3:
+            spec += "|band:0.14"
+        specs.append((False, spec))
+    folder = Path(tempfile.mkdtemp(prefix="mw-bench-e2e-"))
+    paths = [str(make_photo(spec, folder)) for _, spec in specs]
+    listings = [{"title": "新款 女包 热卖", "price": 999, "image_paths": [p]} for p in paths]
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    proc = psutil.Process()
+    rss0 = proc.memory_info().rss
+    # today: hashes + the whole-copy match
+    whole = ReferenceSet([(Path(p), None) for p in brand.reference_images])
+    whole.match(hash_image(paths[0]))
+    c0, t0 = time.process_time(), time.perf_counter()
+    today_hits = sum(whole.match(hash_image(p)) is not None for p in paths)
+    t_today, c_today = time.perf_counter() - t0, time.process_time() - c0
+    print(
+        f"photos end to end: {n} JPEGs 800×800 for veloria, {sum(b for b, _ in specs)} of them the brand's "
+        "photo transformed or its logo on another product; one core"
+    )
+    print(
+        f"  today  hash_image + whole-copy match:  {n / t_today:6.0f} /s wall, {n / c_today:6.0f} /s CPU; "
+        f"finds {today_hits}"
+    )
+    for mode in ("off", "candidates"):
+        matcher = Matcher(brand, ocr=mode)
+        counts: collections.Counter[str] = collections.Counter()
+        find = matcher.local.find
+
+        def counted(path: str | Path, _find: Any = find, _c: Any = counts) -> ml.LocalResult:
+            res = _find(path)
+            _c.update(res.stages)
+            return res
+
+        matcher.local.find = counted  # type: ignore[method-assign]
+        read = ocr.read
+
+        def counted_read(path: str | Path, _read: Any = read, _c: Any = counts) -> ocr.PhotoText:
+            _c["ocr"] += 1
+            return _read(path)
+
+        ocr.read = counted_read  # type: ignore[assignment]
+        ocr._cache.clear()
+        if mode == "candidates":
+            ocr.available()
+        matcher.score_many(listings[:2])
+        counts.clear()
+        c0, t0 = time.process_time(), time.perf_counter()
+        results = []
+        for k in range(0, n, 32):
+            results += matcher.score_many(listings[k : k + 32])
+        t_new, c_new = time.perf_counter() - t0, time.process_time() - c0
+        ocr.read = read  # type: ignore[assignment]
+        hits = [any(r.kind == "image" and r.role == "link" for r in res.reasons) for res in results]
+        tp = sum(h and b for h, (b, _) in zip(hits, specs, strict=True))
+        fp = sum(h and not b for h, (b, _) in zip(hits, specs, strict=True))
+        print(
+            f"  markwatch score_many, OCR {mode:10s}: {n / t_new:6.0f} /s wall, {n / c_new:6.0f} /s CPU   "
+            f"target ≥ 100/s; finds {tp}/{sum(b for b, _ in specs)}, false {fp}"
+        )
+        print(
+            f"    stages: hash + whole-copy match on {n}; ORB candidate stage on {counts['orb-candidates']}; "
+            f"RANSAC + aligned check on {counts['ransac']} (full decode {counts['full-decode']}); "
+            f"logo colour stage on {counts['logo-colour']}, ink check on {counts['logo-verify']}; "
+            f"OCR on {counts['ocr']}"
+        )
+    print(
+        f"  RSS: {rss0 / 2**20:.0f} MB before the matchers, {proc.memory_info().rss / 2**20:.0f} MB after "
+        "(two matchers, OCR models loaded)"
+    )
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 POS_STEPS = [
     "resize:400",
     "resize:1200",
@@ -363,8 +480,12 @@ def measure_images() -> None:
 
 
 if __name__ == "__main__":
-    what = sys.argv[1:] or ["text", "photos", "index"]
+    what = sys.argv[1:] or ["text", "photos", "photos-e2e", "index"]
     for name in what:
-        {"text": bench_text, "photos": bench_photos, "index": bench_index, "measure-images": measure_images}[
-            name
-        ]()
+        {
+            "text": bench_text,
+            "photos": bench_photos,
+            "photos-e2e": bench_photos_e2e,
+            "index": bench_index,
+            "measure-images": measure_images,
+        }[name]()

@@ -3,7 +3,8 @@
 ``Matcher(brand).score(listing)`` → :class:`MatchResult`. Imports only ``markwatch.brand`` from the
 project (never Scrapy or SQLAlchemy). See :mod:`matchers.score` for how the score is made,
 :mod:`matchers.text` for the names, :mod:`matchers.images` for the photo recipe and its measurements,
-:mod:`matchers.index` for the million-photo look-up.
+:mod:`matchers.local` for transformed copies and logos (OpenCV), :mod:`matchers.ocr` for text printed
+on photos (RapidOCR), :mod:`matchers.index` for the million-photo look-up.
 """
 
 from matchers.score import ENGINE_VERSION, Matcher, MatchResult, Reason

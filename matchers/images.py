@@ -41,8 +41,9 @@ Hashes per listing photo (hex, with ``recipe``): ``phash`` and ``dhash`` (64 bit
 algorithms; ``phash`` feeds :class:`matchers.index.HashIndex` look-ups across many photos),
 ``grad32``, ``strong32`` and ``clip32`` (2,048 bits each) and ``colour`` (4×4 (r, g) chromaticity of the
 central half). Decoding uses ``Image.draft("RGB", (128, 128))``: an 800×800 JPEG decodes at
-200×200. Logos are matched the same way when a listing shows the logo image itself; a logo printed
-small inside a product photo is not found.
+200×200. Logos are matched the same way when a listing shows the logo image itself. Transformed
+copies (mirrored, rotated, tiled, padded, heavily cropped…) and a logo printed small inside a product
+photo are found by the next stage, :mod:`matchers.local`.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,11 +42,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from markwatch.brand import Brand
+from markwatch.errors import ConfigError
+from matchers import ocr
 from matchers.aliases import Aliases, AliasFinder, AliasHit
 from matchers.contacts import Contact, find_contacts, find_contacts_many
 from matchers.goods import NO_GOODS, GoodsReader, GoodsVerdict
 from matchers.images import CLOSE_DISTANCE, MATCH_DISTANCE, RECIPE, ImageMatch, ReferenceSet, hash_image
 from matchers.lexicon import INTENT_KINDS, LexiconFinder, TermHit
+from matchers.local import LocalMatch, LocalReferences, as_reason_data
 from matchers.normalize import describe_letters, fold
 from matchers.text import MarkFinder, MarkHit
 
@@ -201,6 +205,8 @@ class MatchResult:
     image_hashes: list[dict[str, Any]] = field(default_factory=list)
     #: contact ids found in the title, text and shop name (``{kind, value, found, field}``)
     contacts: list[dict[str, str]] = field(default_factory=list)
+    #: text OCR read on the listing's photos, per photo path (see :func:`photo_text_of`)
+    photo_text: dict[str, str] = field(default_factory=dict)
     link: float = 0.0
     evidence: float = 0.0
     explanation: str = ""
@@ -215,6 +221,7 @@ class MatchResult:
             "explanation": self.explanation,
             "image_hashes": self.image_hashes,
             "contacts": self.contacts,
+            **({"photo_text": self.photo_text} if self.photo_text else {}),
         }
 
 
@@ -277,7 +284,7 @@ def _fmt_money(value: float, currency: str) -> str:
 class Matcher:
     """Scores listings for one brand. Build once per brand (it loads names, lexicon and photo hashes)."""
 
-    def __init__(self, brand: Brand, today: dt.date | None = None) -> None:
+    def __init__(self, brand: Brand, today: dt.date | None = None, ocr: str | None = None) -> None:
         self.brand = brand
         self.today = today or dt.date.today()
         self.marks = MarkFinder(brand)
@@ -286,9 +293,12 @@ class Matcher:
         self.aliases = AliasFinder(brand)
         self.goods = GoodsReader(brand)
         entries: list[tuple[Path, str | None]] = [(Path(p), None) for p in brand.reference_images]
+        logos: list[tuple[Path, str | None]] = []
         for mark in brand.marks:
             entries += [(Path(p), mark.id) for p in mark.images]
+            logos += [(Path(p), mark.id) for p in mark.images]
         self.references = ReferenceSet(entries)
+        self._init_photos(entries[: len(brand.reference_images)], logos, ocr)
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -472,72 +482,11 @@ class Matcher:
                 )
             )
 
-        # photos
-        hashes = self._image_hashes(listing)
-        image_matches: list[tuple[dict[str, Any], ImageMatch]] = []
-        for h in hashes:
-            if "error" in h:
-                reasons.append(
-                    Reason(
-                        "image",
-                        f"image unreadable: {h['path']} ({h['error']})",
-                        0.0,
-                        {"role": "info", "path": h["path"]},
-                    )
-                )
-                continue
-            found = self.references.match(h)
-            if found is not None:
-                image_matches.append((h, found))
-        for h, im in image_matches:
-            span = MATCH_DISTANCE - CLOSE_DISTANCE
-            closeness = min(1.0, max(0.0, (MATCH_DISTANCE - im.distance) / span))
-            w = LINK_IMAGE_FAR + (LINK_IMAGE_CLOSE - LINK_IMAGE_FAR) * closeness
-            what = f"the brand's logo {im.reference}" if im.mark_id else f"the brand's {im.reference}"
-            reasons.append(
-                Reason(
-                    "image",
-                    f"photo {Path(h['path']).name} is {what}, {im.describe_crop()}; distance "
-                    f"{im.distance:.3f} ({im.bits} of {im.compared} gradient bits differ, {im.strong_bits} "
-                    f"of its {im.strong} strong ones)",
-                    w,
-                    {
-                        "role": "link",
-                        "path": h["path"],
-                        "reference": im.reference_path,
-                        "distance": im.distance,
-                        "bits": im.bits,
-                        "crop": list(im.crop),
-                        "mark_id": im.mark_id,
-                    },
-                )
-            )
-            if mark_id is None and im.mark_id:
-                mark_id = im.mark_id
-        if image_matches:
-            reasons.append(
-                Reason(
-                    "image",
-                    "shows the brand's own photo, which only authorised sellers get from the brand",
-                    EVIDENCE_BRAND_PHOTO,
-                    {"role": "evidence", "trick": "brand-photo"},
-                )
-            )
-        if image_matches and not title_hits:
-            # said for the analyst, but not weighed: naming the brand too must not lower the score
-            reasons.append(
-                Reason(
-                    "evasion",
-                    "the brand's own photo under a title that does not name the brand",
-                    0.0,
-                    {"role": "info", "trick": "hidden-mark"},
-                )
-            )
-        if not hashes and listing.get("image_urls"):
-            n = len(listing.get("image_urls") or [])
-            reasons.append(
-                Reason("info", f"{n} photo URL(s) not downloaded: photos not compared", 0.0, {"role": "info"})
-            )
+        # photos (hashes, local features, logos, OCR): see _photo_reasons
+        photo_reasons, hashes, photo_mark, photo_text = self._photo_reasons(listing, bool(title_hits))
+        reasons += photo_reasons
+        if mark_id is None and photo_mark:
+            mark_id = photo_mark
 
         # seller
         platform = str(listing.get("platform") or "").lower()
@@ -626,6 +575,14 @@ class Matcher:
                     )
                 )
 
+        if photo_text and extras is not None and extras.contacts is not None:
+            # contact ids printed on the photos (read by OCR) count like those in the title
+            seen = {(c.kind, c.value) for c in extras.contacts}
+            extras.contacts += [
+                c
+                for c in find_contacts(" \n".join(photo_text.values()), "photo")
+                if (c.kind, c.value) not in seen
+            ]
         contacts = self._text_signals(listing, reasons, title_hits, seller_hits, term_hits, extras, goods)
         if mark_id is None:
             mark_id = next(
@@ -650,6 +607,7 @@ class Matcher:
             reasons=reasons,
             image_hashes=hashes,
             contacts=[c.to_dict() for c in contacts],
+            photo_text=photo_text,
             link=round(link, 4),
             evidence=round(evidence, 4),
             explanation=explanation,
@@ -967,6 +925,173 @@ class Matcher:
             return True
         return bool(PRICE_IN_TEXT.search(text))
 
+    # --- photos (kept apart from the text signals) ---------------------------------------------
+
+    def _init_photos(
+        self, photos: list[tuple[Path, str | None]], logos: list[tuple[Path, str | None]], ocr: str | None
+    ) -> None:
+        mode = ocr or os.environ.get("MARKWATCH_OCR") or "candidates"
+        if mode not in OCR_MODES:
+            raise ConfigError(f"MARKWATCH_OCR={mode!r}: use one of {', '.join(OCR_MODES)}")
+        self.ocr_mode = mode
+        self.local = LocalReferences(photos, logos)
+
+    def _photo_reasons(
+        self, listing: Mapping[str, Any], named: bool
+    ) -> tuple[list[Reason], list[dict[str, Any]], str | None, dict[str, str]]:
+        """Reasons from the listing's photos: whole copies (hashes), transformed copies and logos (local
+        features), and what OCR reads on them; with the hashes, the mark a photo ties the listing to,
+        and the OCR text per photo. ``named``: the title already names the brand (OCR candidates)."""
+        reasons: list[Reason] = []
+        hashes = self._image_hashes(listing)
+        found: list[tuple[str, str | None, str]] = []  # (path, mark_id, what) of each photo that matched
+        for h in hashes:
+            if "error" in h:
+                reasons.append(
+                    Reason(
+                        "image",
+                        f"image unreadable: {h['path']} ({h['error']})",
+                        0.0,
+                        {"role": "info", "path": h["path"]},
+                    )
+                )
+                continue
+            im = self.references.match(h)
+            if im is not None:
+                reasons.append(_hash_reason(h, im))
+                found.append((h["path"], im.mark_id, "hash"))
+                continue
+            if not len(self.local):
+                continue
+            local = self.local.find(h["path"])
+            if local.match is not None:
+                reasons += _local_reasons(h["path"], local.match)
+                found.append((h["path"], local.match.mark_id, local.match.method))
+            for miss in local.near_misses[:NEAR_MISSES_SHOWN]:
+                reasons.append(
+                    Reason(
+                        "image",
+                        f"photo {Path(h['path']).name} looks somewhat like {miss.reference} but does not "
+                        f"count: {miss.why}",
+                        0.0,
+                        {"role": "info", "path": h["path"], "reference": miss.reference},
+                    )
+                )
+        if hashes:
+            for path, why in self.local.errors:
+                reasons.append(
+                    Reason(
+                        "info",
+                        f"reference {path.name} not searched for inside photos: {why}",
+                        0.0,
+                        {"role": "info", "reference": str(path)},
+                    )
+                )
+        if any(what != "logo" for _, _, what in found):
+            reasons.append(
+                Reason(
+                    "image",
+                    "shows the brand's own photo, which only authorised sellers get from the brand",
+                    EVIDENCE_BRAND_PHOTO,
+                    {"role": "evidence", "trick": "brand-photo"},
+                )
+            )
+        if found and not named:
+            # said for the analyst, but not weighed: naming the brand too must not lower the score
+            reasons.append(
+                Reason(
+                    "evasion",
+                    "the brand's own photo under a title that does not name the brand",
+                    0.0,
+                    {"role": "info", "trick": "hidden-mark"},
+                )
+            )
+        if not hashes and listing.get("image_urls"):
+            n = len(listing.get("image_urls") or [])
+            reasons.append(
+                Reason("info", f"{n} photo URL(s) not downloaded: photos not compared", 0.0, {"role": "info"})
+            )
+        texts = self._read_photos(hashes, [p for p, _, _ in found], reasons)
+        reasons += self._photo_text_reasons(texts)
+        mark = next((m for _, m, _ in found if m), None)
+        return reasons, hashes, mark, texts
+
+    def _read_photos(
+        self, hashes: list[dict[str, Any]], matched: list[str], reasons: list[Reason]
+    ) -> dict[str, str]:
+        """OCR on the photos :data:`OCR_MODES` allows, at most :data:`OCR_MAX_PHOTOS` per listing."""
+        if self.ocr_mode == "off":
+            return {}
+        readable = [h["path"] for h in hashes if "error" not in h]
+        order = [p for p in matched if p in readable]
+        if self.ocr_mode == "all":
+            order += [p for p in readable if p not in matched]
+        out: dict[str, str] = {}
+        for path in order[:OCR_MAX_PHOTOS]:
+            got = ocr.read(path)
+            if got.error:
+                reasons.append(
+                    Reason("info", f"photo {Path(path).name} not read: {got.error}", 0.0, {"role": "info"})
+                )
+                if got.error.startswith("OCR not available"):
+                    break
+                continue
+            if got.text:
+                out[path] = got.text
+        return out
+
+    def _photo_text_reasons(self, texts: dict[str, str]) -> list[Reason]:
+        """The brand's names and the lexicon's words (contact words among them) in text read on photos."""
+        if not texts:
+            return []
+        paths = list(texts)
+        reasons: list[Reason] = []
+        mark_hits = self.marks.find_many([texts[p] for p in paths], "photo_text")
+        term_hits = self.lexicon.find_many([texts[p] for p in paths])
+        for path, hits, terms in zip(paths, mark_hits, term_hits, strict=True):
+            name = Path(path).name
+            for hit in hits[:1]:
+                reasons.append(
+                    Reason(
+                        "ocr",
+                        f"photo {name} reads {texts[path]!r} (OCR): {hit.found!r} is the mark "
+                        f"{_mark_text(self.brand, hit.mark_id)}",
+                        LINK_PHOTO_TEXT,
+                        {
+                            "role": "link",
+                            "path": path,
+                            "mark_id": hit.mark_id,
+                            "found": hit.found,
+                            "ocr": texts[path],
+                        },
+                    )
+                )
+            seen: set[str] = set()
+            for th in terms:
+                if th.term.term in seen or th.term.kind in ("benign", "grey", "brand"):
+                    continue
+                seen.add(th.term.term)
+                what = (
+                    "moves the sale off the platform"
+                    if th.term.kind == "contact"
+                    else "counterfeit vocabulary"
+                )
+                reasons.append(
+                    Reason(
+                        "contact" if th.term.kind == "contact" else "lexicon",
+                        f"photo {name} reads {th.found!r} (OCR; {th.term.means}): {what}",
+                        th.term.weight,
+                        {
+                            "role": "evidence",
+                            "term": th.term.term,
+                            "kind": th.term.kind,
+                            "path": path,
+                            "ocr": texts[path],
+                        },
+                    )
+                )
+        return reasons
+
 
 def _by_kind(reasons: Iterable[Reason]) -> dict[str, float]:
     """The strongest link of each kind: three mentions of the mark are one link, not three."""
@@ -1044,3 +1169,93 @@ def _photo_text(listing: Mapping[str, Any]) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+# --- photo reasons ---------------------------------------------------------------------------------
+
+#: Which photos OCR reads: ``off``; ``candidates`` (default) — the photos that matched the brand's
+#: photo or logo (a counterfeiter's own marketing photos, where contact ids are printed); ``all`` —
+#: every photo (slow: 0.2–0.5 s a photo on one core). ``MARKWATCH_OCR`` sets it for the crawl's
+#: scoring workers.
+OCR_MODES = ("off", "candidates", "all")
+#: Photos OCR reads per listing at most.
+OCR_MAX_PHOTOS = 3
+#: Near misses of the local-feature stage shown per photo.
+NEAR_MISSES_SHOWN = 2
+LINK_IMAGE_LOCAL = 0.90
+LINK_LOGO = 0.85
+LINK_PHOTO_TEXT = 0.75
+EVIDENCE_LOGO = 0.5
+#: Evidence weight of a transform that serves only to dodge photo matching.
+EVIDENCE_PHOTO_DODGE = 0.3
+
+
+def _hash_reason(h: Mapping[str, Any], im: ImageMatch) -> Reason:
+    span = MATCH_DISTANCE - CLOSE_DISTANCE
+    closeness = min(1.0, max(0.0, (MATCH_DISTANCE - im.distance) / span))
+    w = LINK_IMAGE_FAR + (LINK_IMAGE_CLOSE - LINK_IMAGE_FAR) * closeness
+    what = f"the brand's logo {im.reference}" if im.mark_id else f"the brand's {im.reference}"
+    return Reason(
+        "image",
+        f"photo {Path(h['path']).name} is {what}, {im.describe_crop()}; distance "
+        f"{im.distance:.3f} ({im.bits} of {im.compared} gradient bits differ, {im.strong_bits} "
+        f"of its {im.strong} strong ones)",
+        w,
+        {
+            "role": "link",
+            "path": h["path"],
+            "reference": im.reference_path,
+            "distance": im.distance,
+            "bits": im.bits,
+            "crop": list(im.crop),
+            "mark_id": im.mark_id,
+            "method": "hash",
+        },
+    )
+
+
+def _local_reasons(path: str, m: LocalMatch) -> list[Reason]:
+    name = Path(path).name
+    data = {"role": "link", "path": path, **as_reason_data(m)}
+    if m.method == "logo":
+        return [
+            Reason(
+                "image",
+                f"photo {name} shows the brand's logo {m.reference}: {m.describe()}",
+                LINK_LOGO,
+                data,
+            ),
+            Reason(
+                "image",
+                f"the brand's logo printed on a product in photo {name}",
+                EVIDENCE_LOGO,
+                {"role": "evidence", "trick": "logo-on-product", "path": path},
+            ),
+        ]
+    out = [
+        Reason(
+            "image",
+            f"photo {name} is the brand's {m.reference}, {m.describe()}; found by local features: "
+            f"{m.inliers} ORB inliers of {m.votes} matches (RANSAC similarity), aligned distance "
+            f"{m.distance:.3f}, {100 * m.cover:.0f}% of the reference shown",
+            LINK_IMAGE_LOCAL,
+            data,
+        )
+    ]
+    dodges = [t for t in m.transforms if t.startswith(("mirrored", "rotated"))]
+    if dodges:
+        out.append(
+            Reason(
+                "evasion",
+                f"the brand's photo {' and '.join(dodges)}, a way to dodge photo matching",
+                EVIDENCE_PHOTO_DODGE,
+                {"role": "evidence", "trick": "photo-transform", "path": path},
+            )
+        )
+    return out
+
+
+def photo_text_of(result: MatchResult) -> str:
+    """The text OCR read on a scored listing's photos, one string (" | " between photos): what a
+    text scan (contact ids, names) reads besides the title."""
+    return " | ".join(result.photo_text.values())

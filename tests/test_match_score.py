@@ -410,3 +410,22 @@ def test_naming_the_mark_plainly_as_well_keeps_the_trick(veloria: Matcher, title
     tricked = veloria.score(listing(title=title, price=2800)).score
     both = veloria.score(listing(title=title + " VELORIA", price=2800)).score
     assert tricked >= 0.5 and both >= tricked - 1e-9
+
+
+def test_a_contact_id_printed_on_a_photo_is_a_contact(tmp_path: Path) -> None:
+    """Issue 13: WeChat ids printed on photos (read by OCR) are extracted like those in titles."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from markwatch.brand import resolve_brand
+    from matchers import Matcher
+
+    img = Image.new("RGB", (640, 240), "white")
+    font = ImageFont.truetype("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc", 64)
+    ImageDraw.Draw(img).text((30, 70), "VX: vel_8899", fill="black", font=font)
+    path = tmp_path / "ad.png"
+    img.save(path)
+    listing = {"platform": "taobao", "item_id": "9", "title": "女士手提包 新款", "image_paths": [str(path)]}
+    result = Matcher(resolve_brand("veloria"), ocr="all").score(listing)
+    assert any("vel_8899" in text.lower() for text in result.photo_text.values()), result.photo_text
+    assert {(c["kind"], c["value"]) for c in result.contacts} >= {("wechat", "vel_8899")}, result.contacts
+    assert any(c["field"] == "photo" for c in result.contacts)

@@ -1,0 +1,136 @@
+"""Text printed on listing photos (the brand's name, a WeChat or QQ id), read by OCR.
+
+The reader is RapidOCR (``rapidocr-onnxruntime`` from PyPI), which ships its PP-OCRv4 detection and
+recognition models (Chinese and Latin) inside the package: it runs offline, on the CPU, with
+onnxruntime. It costs about 0.2–0.4 s per 800×800 photo on one core, which is why the score runs it
+only on some photos (see :data:`matchers.score.OCR_MODES`). When the package is not installed,
+:func:`available` says so and no photo is read (the score says "OCR not available" in its reasons).
+
+:func:`PhotoText.text` is what the text matcher scans: the lines read, joined with " | ".
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import warnings
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from matchers.images import UNREADABLE
+
+#: Long side (pixels) the photo is decoded at for OCR.
+OCR_SIDE = 960
+#: Lines read with less confidence than this are left out.
+MIN_CONFIDENCE = 0.6
+
+_engine: Any = None
+_engine_error: str | None = None
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TextLine:
+    text: str
+    confidence: float
+    box: tuple[int, int, int, int]  # x, y, w, h in pixels of the photo as stored
+
+
+@dataclass
+class PhotoText:
+    path: str
+    lines: list[TextLine] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def text(self) -> str:
+        return " | ".join(line.text for line in self.lines)
+
+
+def _load() -> Any:
+    global _engine, _engine_error
+    with _lock:
+        if _engine is None and _engine_error is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+
+                # one thread: the crawl's scoring workers are one process per core
+                _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+            except Exception as exc:  # any failure to load means: no OCR here
+                _engine_error = f"{type(exc).__name__}: {exc}"
+    return _engine
+
+
+def available() -> str | None:
+    """None when OCR can run here, else why not (one line)."""
+    _load()
+    return _engine_error
+
+
+#: Photos whose text is kept (keyed by path, size and modification time): a listing re-scored, or
+#: photos shared by listings, are read once.
+CACHE = 512
+_cache: OrderedDict[tuple[str, int, int], PhotoText] = OrderedDict()
+
+
+def read(path: str | Path) -> PhotoText:
+    """The lines of text OCR reads on the photo (confidence ≥ :data:`MIN_CONFIDENCE`)."""
+    try:
+        st = os.stat(path)
+        key: tuple[str, int, int] | None = (str(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    out = _read(path)
+    if key is not None and out.error is None:
+        _cache[key] = out
+        if len(_cache) > CACHE:
+            _cache.popitem(last=False)
+    return out
+
+
+def _read(path: str | Path) -> PhotoText:
+    out = PhotoText(str(path))
+    engine = _load()
+    if engine is None:
+        out.error = f"OCR not available ({_engine_error})"
+        return out
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as src:
+                size = src.size
+                src.draft("RGB", (OCR_SIDE, OCR_SIDE))
+                img = src.convert("RGB")
+    except UNREADABLE as exc:
+        out.error = str(exc) or type(exc).__name__
+        return out
+    if max(img.size) > OCR_SIDE:
+        img.thumbnail((OCR_SIDE, OCR_SIDE), Image.Resampling.BILINEAR)
+    fx, fy = size[0] / img.width, size[1] / img.height
+    result, _ = engine(np.asarray(img), use_cls=False)
+    for box, text, conf in result or []:
+        if float(conf) < MIN_CONFIDENCE or not str(text).strip():
+            continue
+        xs = [p[0] for p in box]
+        ys = [p[1] for p in box]
+        out.lines.append(
+            TextLine(
+                str(text).strip(),
+                round(float(conf), 3),
+                (
+                    round(min(xs) * fx),
+                    round(min(ys) * fy),
+                    round((max(xs) - min(xs)) * fx),
+                    round((max(ys) - min(ys)) * fy),
+                ),
+            )
+        )
+    return out
