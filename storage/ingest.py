@@ -15,14 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Table, insert, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql as pg_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.orm import Session
 
 from markwatch.brand import Brand as BrandConfig
+from markwatch.errors import InputError
+from markwatch.platforms import PLATFORMS, is_platform
 from storage.models import Brand, Listing, Mark, Observation, Seller, utcnow
 
 #: Keys of a listing record that ingest stores in columns; the rest of the known keys go to ``extra``.
@@ -48,8 +53,14 @@ _JSON = json.JSONEncoder(
 ).encode  # json.dumps(…, ensure_ascii=False) without a new encoder per call
 
 
-class RecordError(ValueError):
-    """A listing record that cannot be stored (missing identity, wrong type)."""
+#: The most characters a column of that name holds (longer values are refused, not cut).
+MAX_LENGTH = {"item_id": 100, "seller_id": 100, "seller_name": 300, "currency": 8, "kind": 20}
+#: Crawled attributes kept in ``extra``: scalars only (a nested object there is refused).
+SCALARS = (str, int, float)
+
+
+class RecordError(InputError, ValueError):
+    """A listing record that cannot be stored (missing identity, wrong type, unknown platform)."""
 
 
 @dataclass
@@ -64,6 +75,9 @@ class IngestResult:
     changed_ids: list[int] = field(default_factory=list)
     #: listings that had been marked gone (removed from the platform) and were seen again
     reappeared_ids: list[int] = field(default_factory=list)
+    #: records seen before the listing's latest sighting or removal: kept as history only
+    older: int = 0
+    older_ids: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def merge(self, other: IngestResult) -> None:
         self.received += other.received
@@ -74,6 +88,8 @@ class IngestResult:
         self.new_ids += other.new_ids
         self.changed_ids += other.changed_ids
         self.reappeared_ids += other.reappeared_ids
+        self.older += other.older
+        self.older_ids.update(other.older_ids)
 
 
 def content_hash(record: Mapping[str, Any]) -> str:
@@ -95,32 +111,113 @@ def _str(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
+def _number(key: str, value: Any) -> float | None:
+    """A finite, non-negative number from a JSON value (``true`` and ``1e400`` are not prices)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RecordError(f"{key} {_shown(value)} is not a number")
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        raise RecordError(f"{key} {_shown(value)} is not a number") from None
+    if not math.isfinite(number):
+        raise RecordError(f"{key} {_shown(value)} is not a finite number")
+    if number < 0:
+        raise RecordError(f"{key} {_shown(value)} is negative")
+    return number
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _text_or_none(rec: dict[str, Any], key: str, *, ids: bool = False) -> None:
+    value = rec.get(key)
+    if value is None:
+        return
+    if ids and isinstance(value, int) and not isinstance(value, bool):
+        value = rec[key] = str(value)
+    if not isinstance(value, str):
+        raise RecordError(f"{key} must be text, not {type(value).__name__}")
+    limit = MAX_LENGTH.get(key)
+    if limit is not None and len(value) > limit:
+        raise RecordError(f"{key} is longer than {limit} characters")
+
+
+def _when(value: Any) -> dt.datetime | None:
+    """``seen_at`` of a record: an ISO 8601 time (UTC when it names no zone), as naive UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise RecordError(f"seen_at {_shown(value)} is not an ISO 8601 time") from None
+    else:
+        raise RecordError(f"seen_at {_shown(value)} is not an ISO 8601 time")
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when
+
+
 def check_record(record: Mapping[str, Any]) -> dict[str, Any]:
-    """A normalised copy of one listing record, or :class:`RecordError` saying what is wrong."""
-    missing = [k for k in REQUIRED if not record.get(k)]
+    """A normalised copy of one listing record, or :class:`RecordError` saying what is wrong.
+
+    Every field is checked for its type (records come from files anyone can write): the platform must
+    be one of :data:`markwatch.platforms.PLATFORMS`, ids and names text (ids may be whole numbers),
+    prices finite non-negative numbers, ``seen_at`` an ISO time; crawled attributes are scalars.
+    """
+    if not isinstance(record, Mapping):
+        raise RecordError("not a JSON object")
+    missing = [k for k in REQUIRED if record.get(k) is None or record.get(k) == ""]
     if missing:
         raise RecordError(f"missing {', '.join(missing)}")
     out = dict(record)
-    out["platform"] = str(record["platform"]).strip().lower()
-    out["item_id"] = str(record["item_id"]).strip()
-    price = record.get("price")
-    if price is not None and price != "":
-        try:
-            out["price"] = float(price)
-        except (TypeError, ValueError):
-            raise RecordError(f"price {price!r} is not a number") from None
-        if out["price"] < 0:
-            raise RecordError(f"price {price!r} is negative")
-    else:
-        out["price"] = None
+    platform = record["platform"]
+    if not isinstance(platform, str) or not is_platform(platform.strip().lower()):
+        raise RecordError(f"platform {_shown(platform)} is not one of {', '.join(PLATFORMS)}")
+    out["platform"] = platform.strip().lower()
+    item_id = record["item_id"]
+    if isinstance(item_id, bool) or not isinstance(item_id, str | int):
+        raise RecordError(f"item_id must be text, not {type(item_id).__name__}")
+    out["item_id"] = str(item_id).strip()
+    if not out["item_id"]:
+        raise RecordError("missing item_id")
+    if len(out["item_id"]) > MAX_LENGTH["item_id"]:
+        raise RecordError(f"item_id is longer than {MAX_LENGTH['item_id']} characters")
+    if not isinstance(record["url"], str):
+        raise RecordError(f"url must be text, not {type(record['url']).__name__}")
+    out["price"] = _number("price", record.get("price"))
     title = record.get("title")
     if title is not None and not isinstance(title, str):
         raise RecordError("title must be text")
     out["title"] = title or ""
+    _text_or_none(out, "seller_id", ids=True)
+    for key in ("seller_name", "currency", "kind"):
+        _text_or_none(out, key)
     for key in ("image_urls", "image_paths"):
         value = record.get(key)
-        if value is not None and not isinstance(value, list):
-            raise RecordError(f"{key} must be a list")
+        if value is not None and (
+            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
+        ):
+            raise RecordError(f"{key} must be a list of text")
+    for key in EXTRA_KEYS:
+        value = record.get(key)
+        if key != "image_urls" and value is not None and (isinstance(value, float) and not math.isfinite(value)
+                                                          or not isinstance(value, SCALARS)):
+            raise RecordError(f"{key} must be text or a number, not {type(value).__name__}")
+    raw = record.get("raw")
+    if raw is not None and not isinstance(raw, dict):
+        raise RecordError("raw must be a JSON object")
+    images = record.get("images")
+    if images is not None and (not isinstance(images, list) or not all(isinstance(i, dict) for i in images)):
+        raise RecordError("images must be a list of objects")
+    if "seen_at" in record:
+        out["seen_at"] = _when(record.get("seen_at"))
     return out
 
 
@@ -274,7 +371,24 @@ def insert_rows(
     """
     if not rows:
         return
-    if not _is_sqlite(session):
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":  # plain COPY: nothing to conflict with (observations, photos)
+        defaults = _defaults(table, names)
+        columns = [*names, *defaults]
+        tail = tuple(defaults.values())
+        json_at = [i for i, n in enumerate(columns) if _kind(table.c[n].type) == "json"]
+        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            _copy_rows(
+                cursor,
+                f"COPY {table.name} ({', '.join(columns)}) FROM STDIN",
+                (row + tail for row in rows) if tail else rows,
+                json_at,
+            )
+        finally:
+            cursor.close()
+        return
+    if dialect != "sqlite":
         session.execute(insert(table), [dict(zip(names, row, strict=True)) for row in rows])
         return
     defaults = _defaults(table, names)
@@ -320,17 +434,29 @@ def _new_listing_ids(session: Session, keys: Sequence[tuple[str, str]]) -> list[
 
 
 def _existing(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, ...]]:
-    """``(id, content_hash, live)`` of the stored listings among ``keys``."""
+    """``(id, content_hash, live, last_seen, gone_at, first_seen)`` of the stored listings among ``keys``."""
     if not _is_sqlite(session):
-        return lookup(session, keys, Listing.id, Listing.content_hash, Listing.live)
+        cols = (Listing.id, Listing.content_hash, Listing.live, Listing.last_seen, Listing.gone_at)
+        return lookup(session, keys, *cols, Listing.first_seen)
     by_platform: dict[str, list[str]] = {}
     for platform, item_id in keys:
         by_platform.setdefault(platform, []).append(item_id)
     found: dict[tuple[str, str], tuple[Any, ...]] = {}
-    sql = "SELECT item_id, id, content_hash, live FROM listings WHERE platform = ? AND item_id IN ({})"
+    sql = (
+        "SELECT item_id, id, content_hash, live, last_seen, gone_at, first_seen FROM listings "
+        "WHERE platform = ? AND item_id IN ({})"
+    )
+    parse = dt.datetime.fromisoformat
     for platform, item_ids in by_platform.items():
-        for item_id, lid, chash, live in _driver_in(session, sql, (platform,), item_ids):
-            found[(platform, item_id)] = (lid, chash, live)
+        for item_id, lid, chash, live, last, gone, first in _driver_in(session, sql, (platform,), item_ids):
+            found[(platform, item_id)] = (
+                lid,
+                chash,
+                bool(live),
+                parse(last) if last else None,
+                parse(gone) if gone else None,
+                parse(first) if first else None,
+            )
     return found
 
 
@@ -361,8 +487,12 @@ def _upsert_sellers(
     seen = list(ids.values())
     fresh = [k for k in keys if k not in ids]
     if fresh:
+        # ON CONFLICT DO NOTHING: a seller another writer inserts meanwhile (two crawls at once) is no
+        # error; its id is read back below (READ COMMITTED sees it once that writer commits)
+        dialect = pg_dialect if session.get_bind().dialect.name == "postgresql" else sqlite_dialect
+        stmt = dialect.insert(Seller).on_conflict_do_nothing(index_elements=["platform", "seller_id"])
         rows = session.execute(
-            insert(Seller).returning(Seller.id, Seller.platform, Seller.seller_id),
+            stmt.returning(Seller.id, Seller.platform, Seller.seller_id),
             [
                 {
                     "platform": p,
@@ -377,6 +507,15 @@ def _upsert_sellers(
         )
         for sid_, platform, seller_id in rows:
             ids[(platform, seller_id)] = sid_
+        raced = [k for k in fresh if k not in ids]
+        for chunk in _chunks(raced):
+            for sid_, platform, seller_id in session.execute(
+                select(Seller.id, Seller.platform, Seller.seller_id).where(
+                    tuple_(Seller.platform, Seller.seller_id).in_(chunk)
+                )
+            ):
+                ids[(platform, seller_id)] = sid_
+                seen.append(sid_)
     if sqlite and not _loaded(session, Seller):
         conn = session.connection()
         stamp = _converter("datetime")(now)
@@ -430,8 +569,16 @@ def ingest_batch(
     *,
     run_id: int | None = None,
     seen_at: dt.datetime | None = None,
+    revive: bool = True,
 ) -> IngestResult:
     """Store ``records`` (listing dicts, see :mod:`markwatch.listing`) for ``brand_id``; never commits.
+
+    Observations are ordered by the time they were seen (a record's own ``seen_at``, else ``seen_at``,
+    else now): a record older than the listing's latest sighting, or not newer than its removal
+    (``gone_at``), is kept as history (an observation, when it differs) and changes nothing of the
+    listing's current state. A listing marked gone comes back live only when ``revive`` (a crawl that
+    saw it live); other sources (``markwatch ingest``) update what it showed but leave it gone.
+    Analyst and workflow columns (review status and reason, takedown sightings) are never written.
 
     Raises :class:`RecordError` for a record without platform, item id or URL: callers that read
     user files check each record with :func:`check_record` first and report the bad ones.
@@ -442,7 +589,12 @@ def ingest_batch(
     for raw in records:
         received += 1
         rec = check_record(raw)
-        by_key[(rec["platform"], rec["item_id"])] = rec  # the last sighting in a batch wins
+        key = (rec["platform"], rec["item_id"])
+        when = rec.get("seen_at") or now
+        rec["seen_at"] = when
+        kept = by_key.get(key)
+        if kept is None or kept["seen_at"] <= when:  # the latest sighting in a batch wins
+            by_key[key] = rec
     result = IngestResult(received=received)
     if not by_key:
         return result
@@ -459,15 +611,19 @@ def ingest_batch(
 
     # Values as the driver takes them: on SQLite already converted (JSON text, timestamps), see insert_rows.
     to_json: Any = _json_text if sqlite else (lambda v: v)
-    stamp: Any = _converter("datetime")(now) if sqlite else now
+    stamp_of: Any = _converter("datetime") if sqlite else (lambda v: v)
     sha1 = hashlib.sha1
     new_keys: list[tuple[str, str]] = []
     new_rows: list[tuple[Any, ...]] = []
     new_obs: list[tuple[Any, ...]] = []  # observations of the new rows, less their listing id
     changed_rows: list[dict[str, Any]] = []
-    unchanged: list[int] = []
+    #: unchanged listings by (time seen, back live): one UPDATE each
+    unchanged: dict[tuple[dt.datetime, bool], list[int]] = {}
     observations: list[tuple[Any, ...]] = []
+    older: list[tuple[int, tuple[Any, ...], dt.datetime, dt.datetime | None]] = []
     for key, rec in by_key.items():
+        when = rec["seen_at"]
+        stamp = stamp_of(when)
         title = rec["title"]
         price = rec["price"]
         currency = rec.get("currency")
@@ -522,66 +678,165 @@ def ingest_batch(
             )
             new_obs.append(observation)
             continue
-        lid, old_hash, live = found
+        lid, old_hash, live, last_seen, gone_at, first_seen = found
+        if (last_seen is not None and when < last_seen) or (gone_at is not None and when <= gone_at):
+            # older than what the listing shows now: history only, its current state stays
+            result.older_ids[key] = lid
+            older.append((lid, observation, when, first_seen))
+            continue
         result.ids[key] = lid
-        if not live:
+        back = not live and revive
+        if back:
             result.reappeared_ids.append(lid)
         if old_hash != chash:
-            changed_rows.append(
-                {
-                    "id": lid,
-                    "live": True,
-                    "gone_at": None,
-                    "url": rec["url"],
-                    "title": title,
-                    "price": price,
-                    "currency": currency or ("CNY" if price is not None else None),
-                    "seller_id": sid,
-                    "seller_name": seller_name,
-                    "seller_ref": seller_ids.get((key[0], sid)) if sid else None,
-                    "content_hash": chash,
-                    "last_seen": now,
-                    "last_run_id": run_id,
-                    "extra": extra,
-                }
-            )
+            row = {
+                "id": lid,
+                "url": rec["url"],
+                "title": title,
+                "price": price,
+                "currency": currency or ("CNY" if price is not None else None),
+                "seller_id": sid,
+                "seller_name": seller_name,
+                "seller_ref": seller_ids.get((key[0], sid)) if sid else None,
+                "content_hash": chash,
+                "last_seen": when,
+                "last_run_id": run_id,
+                "extra": extra,  # crawled attributes only: workflow state has columns of its own
+            }
+            if back:
+                row.update(live=True, gone_at=None, gone_proof=None, gone_proof_detail=None)
+            changed_rows.append(row)
             observations.append((lid, *observation))
             result.changed_ids.append(lid)
         else:
-            unchanged.append(lid)
+            unchanged.setdefault((when, back), []).append(lid)
 
     if new_rows:
-        # One executemany, then the ids (see _new_listing_ids): faster on SQLite than INSERT … RETURNING,
-        # which SQLAlchemy runs row by row there when the order of the returned rows must be kept.
-        insert_rows(session, LISTINGS, NEW_LISTING, new_rows)
-        new_ids = _new_listing_ids(session, new_keys)
-        result.ids.update(zip(new_keys, new_ids, strict=True))
-        result.new_ids = new_ids
-        observations += [(lid, *obs) for lid, obs in zip(new_ids, new_obs, strict=True)]
-    if changed_rows:
-        session.execute(update(Listing), changed_rows)
-    if sqlite and not _loaded(session, Listing):
-        conn = session.connection()
-        for chunk in _chunks(unchanged):
-            conn.exec_driver_sql(
-                "UPDATE listings SET last_seen = ?, last_run_id = ?, live = 1, gone_at = NULL "
-                f"WHERE id IN ({','.join('?' * len(chunk))})",
-                (stamp, run_id, *chunk),
-            )
-    else:
-        for chunk in _chunks(unchanged):  # the ORM UPDATE also updates the listings loaded in the session
-            session.execute(
-                update(Listing)
-                .where(Listing.id.in_(chunk))
-                .values(last_seen=now, last_run_id=run_id, live=True, gone_at=None)
-            )
+        new_ids = _insert_new_listings(session, new_keys, new_rows)
+        result.ids.update(new_ids)
+        result.new_ids = [new_ids[k] for k in new_keys if k in new_ids]
+        observations += [(new_ids[k], *obs) for k, obs in zip(new_keys, new_obs, strict=True) if k in new_ids]
+    for back in (False, True):  # an ORM bulk UPDATE takes rows of one shape
+        rows = [r for r in changed_rows if ("live" in r) is back]
+        if rows:
+            session.execute(update(Listing), rows)
+    n_unchanged = 0
+    for (when, back), ids in unchanged.items():
+        n_unchanged += len(ids)
+        values: dict[str, Any] = {"last_seen": when, "last_run_id": run_id}
+        if back:
+            values.update(live=True, gone_at=None, gone_proof=None, gone_proof_detail=None)
+        if sqlite and not _loaded(session, Listing):
+            conn = session.connection()
+            sets = ", ".join(f"{k} = ?" for k in values)
+            params = [_converter("bool")(v) if isinstance(v, bool) else v for v in values.values()]
+            params[0] = stamp_of(when)
+            for chunk in _chunks(ids):
+                conn.exec_driver_sql(
+                    f"UPDATE listings SET {sets} WHERE id IN ({','.join('?' * len(chunk))})",
+                    (*params, *chunk),
+                )
+        else:
+            for chunk in _chunks(ids):  # the ORM UPDATE also updates the listings loaded in the session
+                session.execute(update(Listing).where(Listing.id.in_(chunk)).values(**values))
+    if older:
+        observations += _older_observations(session, older, stamp_of)
+        result.older = len(older)
     if observations:
         insert_rows(session, OBSERVATIONS, OBSERVATION, observations)
     if len(new_rows) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
         # Fresh rows have no planner statistics until autovacuum runs; without them PostgreSQL picks a
         # sequential scan for the next batch's key lookups (seen: 40x slower re-ingest).
         session.execute(text("ANALYZE listings"))
-    result.new = len(new_rows)
+    result.new = len(result.new_ids)
     result.changed = len(changed_rows)
-    result.unchanged = len(unchanged)
+    result.unchanged = n_unchanged
     return result
+
+
+def _older_observations(
+    session: Session,
+    older: list[tuple[int, tuple[Any, ...], dt.datetime, dt.datetime | None]],
+    stamp_of: Any,
+) -> list[tuple[Any, ...]]:
+    """Observations of records older than their listing's state: each kept once (``(seen_at,
+    content_hash)`` not already stored for the listing); a listing's ``first_seen`` moves back to them."""
+    ids = [lid for lid, *_ in older]
+    have: set[tuple[int, dt.datetime, str]] = set()
+    for chunk in _chunks(ids):
+        for lid, seen, chash in session.execute(
+            select(Observation.listing_id, Observation.seen_at, Observation.content_hash).where(
+                Observation.listing_id.in_(chunk)
+            )
+        ):
+            have.add((lid, seen, chash))
+    out: list[tuple[Any, ...]] = []
+    for lid, observation, when, first_seen in older:
+        if (lid, when, observation[7]) in have:
+            continue
+        have.add((lid, when, observation[7]))
+        out.append((lid, *observation))
+        if first_seen is not None and when < first_seen:
+            session.execute(update(Listing).where(Listing.id == lid).values(first_seen=when))
+    return out
+
+
+def _insert_new_listings(
+    session: Session, keys: list[tuple[str, str]], rows: list[tuple[Any, ...]]
+) -> dict[tuple[str, str], int]:
+    """Insert the new listings ``rows`` (values of :data:`NEW_LISTING`); their ids by key.
+
+    SQLite: one executemany, then the ids (see :func:`_new_listing_ids`): faster there than INSERT …
+    RETURNING, which SQLAlchemy runs row by row when the order of the returned rows must be kept.
+    PostgreSQL: ``COPY`` into a temporary staging table, then one ``INSERT … SELECT … ON CONFLICT DO
+    NOTHING RETURNING``; a listing another writer inserted meanwhile is looked up, not an error.
+    """
+    if _is_sqlite(session):
+        insert_rows(session, LISTINGS, NEW_LISTING, rows)
+        return dict(zip(keys, _new_listing_ids(session, keys), strict=True))
+    ids = _copy_upsert(session, LISTINGS, NEW_LISTING, rows, conflict=("platform", "item_id"))
+    missing = [k for k in keys if k not in ids]
+    if missing:
+        ids.update({k: v[0] for k, v in lookup(session, missing, Listing.id).items()})
+    return ids
+
+
+def _copy_rows(cursor: Any, sql: str, rows: Iterable[tuple[Any, ...]], json_at: Sequence[int]) -> None:
+    with cursor.copy(sql) as copy:
+        for row in rows:
+            if json_at:
+                row = tuple(_json_text(v) if i in json_at else v for i, v in enumerate(row))
+            copy.write_row(row)
+
+
+def _copy_upsert(
+    session: Session,
+    table: Table,
+    names: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    conflict: Sequence[str],
+) -> dict[tuple[str, str], int]:
+    """PostgreSQL: ``rows`` COPYed into a staging table, then one INSERT … SELECT … ON CONFLICT."""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    stage = f"mw_stage_{table.name}"
+    cols = ", ".join(names)
+    defaults = _defaults(table, names)
+    json_at = [i for i, n in enumerate(names) if _kind(table.c[n].type) == "json"]
+    try:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+            f"SELECT {cols} FROM {table.name} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {stage}")
+        _copy_rows(cursor, f"COPY {stage} ({cols}) FROM STDIN", rows, json_at)
+        extra_cols = "".join(f", {name}" for name in defaults)
+        extra_vals = "".join(", %s" for _ in defaults)
+        cursor.execute(
+            f"INSERT INTO {table.name} ({cols}{extra_cols}) SELECT {cols}{extra_vals} FROM {stage} "
+            f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING RETURNING id, {', '.join(conflict)}",
+            [_json_text(v) if isinstance(v, dict | list) else v for v in defaults.values()],
+        )
+        return {(a, b): lid for lid, a, b in cursor.fetchall()}
+    finally:
+        cursor.close()
