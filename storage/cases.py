@@ -456,7 +456,8 @@ def verify_after_crawl(
        ``reappeared_ids``, and still ``live`` after the crawl — an item page that showed removal
        makes it not live) whose status is ``reported`` or ``removed``, or that is linked to a case
        whose status is ``removed``, is flagged: the ``Listing.seen_after_takedown_*`` columns record
-       the run, the time, the status and how many sightings, and each open case it belongs to gets a :class:`CaseEvent` note.
+       the run, the time, the status and how many sightings, and each open case it belongs to gets
+       a :class:`CaseEvent` note.
     2. **Re-listed.** Every *new* listing (``ingest_result.new_ids``) of this brand from the same
        ``(platform, seller_id)`` as a reported or removed listing, or with a photo whose phash is within
        ``radius`` bits of one of theirs (any platform), becomes ``relisted`` with ``relisted_from`` set

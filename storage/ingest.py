@@ -201,14 +201,15 @@ def check_record(record: Mapping[str, Any]) -> dict[str, Any]:
         _text_or_none(out, key)
     for key in ("image_urls", "image_paths"):
         value = record.get(key)
-        if value is not None and (
-            not isinstance(value, list) or not all(isinstance(v, str) for v in value)
-        ):
+        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise RecordError(f"{key} must be a list of text")
     for key in EXTRA_KEYS:
         value = record.get(key)
-        if key != "image_urls" and value is not None and (isinstance(value, float) and not math.isfinite(value)
-                                                          or not isinstance(value, SCALARS)):
+        if (
+            key != "image_urls"
+            and value is not None
+            and ((isinstance(value, float) and not math.isfinite(value)) or not isinstance(value, SCALARS))
+        ):
             raise RecordError(f"{key} must be text or a number, not {type(value).__name__}")
     raw = record.get("raw")
     if raw is not None and not isinstance(raw, dict):

@@ -150,7 +150,9 @@ def downgrade() -> None:
         updates.append({"lid": lid, "extra": back})
     if updates:
         conn.execute(
-            sa.update(_listings).where(_listings.c.id == sa.bindparam("lid")).values(extra=sa.bindparam("extra")),
+            sa.update(_listings)
+            .where(_listings.c.id == sa.bindparam("lid"))
+            .values(extra=sa.bindparam("extra")),
             updates,
         )
     op.drop_index("ix_listings_seen_after_takedown_run_id", table_name="listings")
