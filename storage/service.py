@@ -85,7 +85,13 @@ def store(
         session, ctx.brand_id, [sl.record() for sl in seen], run_id=ctx.run_id, seen_at=now, revive=ctx.revive
     )
     out.result = result
-    out.counts.update(listings=result.received, new=result.new, changed=result.changed, older=result.older)
+    out.counts.update(
+        listings=result.received,
+        new=result.new,
+        changed=result.changed,
+        unchanged=result.unchanged,
+        older=result.older,
+    )
     ids = list(result.ids.values())
     previously_suspect: set[int] = set()
     for i in range(0, len(ids), 2000):
@@ -186,13 +192,10 @@ def _store_images(session: Session, rows: list[dict[str, Any]]) -> None:
     lids = list({k[0] for k in keys})
     existing: set[tuple[int, str]] = set()
     for i in range(0, len(lids), 2000):
-        existing.update(
-            session.execute(
-                select(ListingImage.listing_id, ListingImage.url).where(
-                    ListingImage.listing_id.in_(lids[i : i + 2000])
-                )
-            ).tuples()
-        )
+        for lid, url in session.execute(
+            select(ListingImage.listing_id, ListingImage.url).where(ListingImage.listing_id.in_(lids[i : i + 2000]))
+        ):
+            existing.add((lid, url))
     fresh: list[dict[str, Any]] = []
     for r in rows:
         key = (r["listing_id"], r["url"])
