@@ -62,6 +62,28 @@ def _holder(engine: Engine, slug: str) -> tuple[Any, Any]:
         return run.started_at, (run.settings or {}).get("pid")
 
 
+#: ``application_name`` of the connection holding a crawl lock (PostgreSQL): "mwcrawl <pid> <time> <slug>".
+APP_PREFIX = "mwcrawl"
+
+
+def _pg_holder(conn: Any, key: str) -> tuple[Any, Any]:
+    """When and by which pid the advisory lock ``key`` was taken, from the holder's application_name."""
+    k1, k2 = conn.execute(text("SELECT hashtext(current_schema()), hashtext(:k)"), {"k": key}).one()
+    rows = conn.execute(
+        text(
+            "SELECT l.classid, l.objid, a.application_name FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2"
+        )
+    ).all()
+    for classid, objid, name in rows:
+        if (int(classid), int(objid)) == (k1 & 0xFFFFFFFF, k2 & 0xFFFFFFFF):
+            parts = str(name or "").split(" ")
+            if len(parts) >= 4 and parts[0] == APP_PREFIX:
+                return f"{parts[2]} {parts[3]} UTC", parts[1]
+    return None, None
+
+
 @contextlib.contextmanager
 def crawl_lock(engine: Engine, slug: str) -> Iterator[None]:
     """Hold the crawl lock of ``slug`` in this database, or raise :class:`BusyError` at once."""
@@ -71,12 +93,20 @@ def crawl_lock(engine: Engine, slug: str) -> Iterator[None]:
             got = conn.execute(
                 text("SELECT pg_try_advisory_lock(hashtext(current_schema()), hashtext(:k))"), {"k": key}
             ).scalar()
-            conn.commit()
             if not got:
-                raise _busy(slug, *_holder(engine, slug))
+                since, pid = _pg_holder(conn, key)
+                conn.rollback()
+                if pid is None:
+                    since, pid = _holder(engine, slug)
+                raise _busy(slug, since, pid)
+            # who holds it, for the message a second crawl prints (pid and time first: the name is cut at 63)
+            stamp = utcnow().isoformat(sep=" ", timespec="seconds")
+            conn.execute(text(f"SET application_name = '{APP_PREFIX} {os.getpid()} {stamp} {slug}'"))
+            conn.commit()
             try:
                 yield
             finally:
+                conn.execute(text("RESET application_name"))
                 conn.execute(
                     text("SELECT pg_advisory_unlock(hashtext(current_schema()), hashtext(:k))"), {"k": key}
                 )
@@ -91,10 +121,11 @@ def crawl_lock(engine: Engine, slug: str) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            since, pid = _holder(engine, slug)
-            if pid is None:  # the run row is not written yet: the lock file says
-                with contextlib.suppress(OSError, ValueError):
-                    pid, since = os.pread(fd, 200, 0).decode().split(None, 1)
+            since, pid = None, None
+            with contextlib.suppress(OSError, ValueError):  # the holder wrote "<pid> <time>" in it
+                pid, since = os.pread(fd, 200, 0).decode().strip().split(None, 1)
+            if pid is None:
+                since, pid = _holder(engine, slug)
             raise _busy(slug, since, pid) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()} {utcnow().isoformat(sep=' ', timespec='seconds')} UTC\n".encode(), 0)
