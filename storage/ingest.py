@@ -361,7 +361,8 @@ def _defaults(table: Table, names: Sequence[str]) -> dict[str, Any]:
 def insert_rows(
     session: Session, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """A multi-row INSERT of ``rows`` (values of ``names``, in order) by the driver's ``executemany``.
+    """A multi-row INSERT of ``rows`` (values of ``names``, in order) by the driver's ``executemany``
+    (PostgreSQL: one ``COPY``, JSON values already as text).
 
     The hot path of ingest: SQLAlchemy's per-parameter processing costs more than SQLite's insert
     itself. On SQLite the rows must already hold what SQLite stores (see :func:`_converter`: JSON text,
@@ -376,15 +377,14 @@ def insert_rows(
     if dialect == "postgresql":  # plain COPY: nothing to conflict with (observations, photos)
         defaults = _defaults(table, names)
         columns = [*names, *defaults]
-        tail = tuple(defaults.values())
-        json_at = [i for i, n in enumerate(columns) if _kind(table.c[n].type) == "json"]
+        tail = tuple(_json_text(v) if isinstance(v, dict | list) else v for v in defaults.values())
         cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             _copy_rows(
                 cursor,
                 f"COPY {table.name} ({', '.join(columns)}) FROM STDIN",
                 (row + tail for row in rows) if tail else rows,
-                json_at,
+                (),
             )
         finally:
             cursor.close()
@@ -436,6 +436,19 @@ def _new_listing_ids(session: Session, keys: Sequence[tuple[str, str]]) -> list[
 
 def _existing(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, ...]]:
     """``(id, content_hash, live, last_seen, gone_at, first_seen)`` of the stored listings among ``keys``."""
+    if _is_postgres(session):  # one array parameter per platform: no statement of thousands of them
+        pg: dict[str, list[str]] = {}
+        for platform, item_id in keys:
+            pg.setdefault(platform, []).append(item_id)
+        out: dict[tuple[str, str], tuple[Any, ...]] = {}
+        sql_pg = (
+            "SELECT item_id, id, content_hash, live, last_seen, gone_at, first_seen FROM listings "
+            "WHERE platform = %s AND item_id = ANY(%s)"
+        )
+        for platform, item_ids in pg.items():
+            for item_id, *values in _pg_rows(session, sql_pg, (platform, item_ids)):
+                out[(platform, item_id)] = tuple(values)
+        return out
     if not _is_sqlite(session):
         cols = (Listing.id, Listing.content_hash, Listing.live, Listing.last_seen, Listing.gone_at)
         return lookup(session, keys, *cols, Listing.first_seen)
@@ -461,12 +474,63 @@ def _existing(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[s
     return found
 
 
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _pg_rows(session: Session, sql: str, params: Sequence[Any]) -> list[Any]:
+    """PostgreSQL: the rows of one statement straight from psycopg (arrays as single parameters)."""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        return cast(list[Any], cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def _pg_upsert_sellers(
+    session: Session, wanted: dict[tuple[str, str], Mapping[str, Any]], now: dt.datetime
+) -> dict[tuple[str, str], int]:
+    """PostgreSQL: every seller of the batch by one COPY and one INSERT … ON CONFLICT DO UPDATE (new
+    ones inserted, known ones' ``last_seen`` moved, all ids returned; a concurrent writer's row waits
+    for its commit and is then updated, never a unique violation)."""
+    rows = [
+        (p, s, _text_value(rec.get("seller_name")), _text_value(rec.get("shop_url")), now, now)
+        for (p, s), rec in wanted.items()
+    ]
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cols = "platform, seller_id, name, shop_url, first_seen, last_seen"
+    try:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS mw_stage_sellers ON COMMIT DELETE ROWS AS "
+            f"SELECT {cols} FROM sellers WITH NO DATA"
+        )
+        cursor.execute("TRUNCATE mw_stage_sellers")
+        _copy_rows(cursor, f"COPY mw_stage_sellers ({cols}) FROM STDIN", rows, ())
+        cursor.execute(
+            f"INSERT INTO sellers ({cols}) SELECT {cols} FROM mw_stage_sellers "
+            "ON CONFLICT (platform, seller_id) DO UPDATE SET last_seen = EXCLUDED.last_seen "
+            "RETURNING id, platform, seller_id"
+        )
+        return {(p, s): sid for sid, p, s in cursor.fetchall()}
+    finally:
+        cursor.close()
+
+
+def _text_value(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def _upsert_sellers(
     session: Session, wanted: dict[tuple[str, str], Mapping[str, Any]], now: dt.datetime
 ) -> dict[tuple[str, str], int]:
     """Row ids of the ``(platform, seller_id)`` sellers: new ones inserted, others' ``last_seen`` moved."""
     ids: dict[tuple[str, str], int] = {}
     keys = list(wanted)
+    if not keys:
+        return ids
+    if _is_postgres(session) and not _loaded(session, Seller):
+        return _pg_upsert_sellers(session, wanted, now)
     sqlite = _is_sqlite(session)
     if sqlite:
         by_platform: dict[str, list[str]] = {}
@@ -611,7 +675,8 @@ def ingest_batch(
     existing = _existing(session, list(by_key))
 
     # Values as the driver takes them: on SQLite already converted (JSON text, timestamps), see insert_rows.
-    to_json: Any = _json_text if sqlite else (lambda v: v)
+    # (PostgreSQL: JSON as text too, for COPY)
+    to_json: Any = _json_text if sqlite or _is_postgres(session) else (lambda v: v)
     stamp_of: Any = _converter("datetime") if sqlite else (lambda v: v)
     sha1 = hashlib.sha1
     new_keys: list[tuple[str, str]] = []
@@ -727,7 +792,10 @@ def ingest_batch(
         values: dict[str, Any] = {"last_seen": when, "last_run_id": run_id}
         if back:
             values.update(live=True, gone_at=None, gone_proof=None, gone_proof_detail=None)
-        if sqlite and not _loaded(session, Listing):
+        if not sqlite and _is_postgres(session) and not _loaded(session, Listing):
+            sets = ", ".join(f"{k} = %s" for k in values)
+            _pg_rows(session, f"UPDATE listings SET {sets} WHERE id = ANY(%s)", (*values.values(), ids))
+        elif sqlite and not _loaded(session, Listing):
             conn = session.connection()
             sets = ", ".join(f"{k} = ?" for k in values)
             params = [_converter("bool")(v) if isinstance(v, bool) else v for v in values.values()]
@@ -823,14 +891,13 @@ def _copy_upsert(
     stage = f"mw_stage_{table.name}"
     cols = ", ".join(names)
     defaults = _defaults(table, names)
-    json_at = [i for i, n in enumerate(names) if _kind(table.c[n].type) == "json"]
     try:
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
             f"SELECT {cols} FROM {table.name} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {stage}")
-        _copy_rows(cursor, f"COPY {stage} ({cols}) FROM STDIN", rows, json_at)
+        _copy_rows(cursor, f"COPY {stage} ({cols}) FROM STDIN", rows, ())  # JSON already text
         extra_cols = "".join(f", {name}" for name in defaults)
         extra_vals = "".join(", %s" for _ in defaults)
         cursor.execute(
