@@ -224,15 +224,6 @@ def _gone(listing: MarkwatchListing) -> bool:
 _FIELDS = tuple(f.name for f in fields(MarkwatchListing) if f.name != "raw")
 
 
-def brand_of(spider: Spider) -> Any:
-    """The spider's brand (from its ``brand`` parameter), or None when it searched bare terms."""
-    from markwatch.brand import resolve_brand
-
-    params = getattr(spider, "params", None)
-    ref = getattr(params, "brand", None)
-    return resolve_brand(ref) if ref else None
-
-
 class StorePipeline:
     """Store scored listings in batches through the storage service; record the platform's run row."""
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
-from alembic.util.exc import CommandError as AlembicCommandError
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError

@@ -193,7 +193,9 @@ def _store_images(session: Session, rows: list[dict[str, Any]]) -> None:
     existing: set[tuple[int, str]] = set()
     for i in range(0, len(lids), 2000):
         for lid, url in session.execute(
-            select(ListingImage.listing_id, ListingImage.url).where(ListingImage.listing_id.in_(lids[i : i + 2000]))
+            select(ListingImage.listing_id, ListingImage.url).where(
+                ListingImage.listing_id.in_(lids[i : i + 2000])
+            )
         ):
             existing.add((lid, url))
     fresh: list[dict[str, Any]] = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import signal
@@ -109,7 +108,7 @@ def test_two_writers_insert_the_same_new_sellers(tmp_path: Path) -> None:
                 try:
                     with Session(engine) as b, b.begin():
                         ingest_batch(b, None, second)  # the same sellers: waits on a's unique keys
-                except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                except BaseException as exc:
                     errors.append(exc)
 
             thread = threading.Thread(target=other)
@@ -178,9 +177,9 @@ def test_the_crawl_lock_of_a_killed_process_is_released(db_url: str, tmp_path: P
     proc = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
-        with pytest.raises(BusyError, match=rf"a crawl of veloria is running since .*, pid {proc.pid}"):
-            with crawl_lock(engine, "veloria"):
-                pass
+        busy = rf"a crawl of veloria is running since .*, pid {proc.pid}"
+        with pytest.raises(BusyError, match=busy), crawl_lock(engine, "veloria"):
+            pass
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 30

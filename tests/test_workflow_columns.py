@@ -22,7 +22,14 @@ def _listing_row(conn: sa.Connection, lid: int, extra: str, gone: bool = False) 
             "last_seen, live, gone_at, status, suspect, extra) VALUES (:id, 'jd', :item, 'product', "
             "'https://item.jd.com/1.html', 't', 'h', :t, :t, :live, :gone, 'removed', false, :extra)"
         ),
-        {"id": lid, "item": str(lid), "t": T0, "live": not gone, "gone": T0 if gone else None, "extra": extra},
+        {
+            "id": lid,
+            "item": str(lid),
+            "t": T0,
+            "live": not gone,
+            "gone": T0 if gone else None,
+            "extra": extra,
+        },
     )
     conn.execute(
         sa.text(
@@ -36,7 +43,10 @@ def _listing_row(conn: sa.Connection, lid: int, extra: str, gone: bool = False) 
 def test_0004_moves_extra_keys_to_columns_and_back_without_losing_rows(db_url: str) -> None:
     engine = make_engine(db_url)
     upgrade(engine, "0003")
-    flag = '{"run_id": null, "at": "2026-03-02T10:00:00", "status": "removed", "first_at": "2026-03-01T09:00:00"}'
+    flag = (
+        '{"run_id": null, "at": "2026-03-02T10:00:00", "status": "removed", '
+        '"first_at": "2026-03-01T09:00:00"}'
+    )
     with engine.begin() as conn:
         _listing_row(conn, 1, '{"sales": "9", "reason": "counterfeit", "seen_after_takedown": ' + flag + "}")
         _listing_row(conn, 2, '{"sales": "3"}', gone=True)
@@ -75,7 +85,9 @@ def test_a_changed_recrawl_keeps_the_reason_and_the_takedown_sightings(engine: E
         lst.seen_after_takedown_count = 1
         lst.seen_after_takedown_status = "reported"
     with Session(engine) as s, s.begin():
-        res = ingest_batch(s, None, [{**record, "price": 6, "sales": "10+"}], seen_at=T0 + dt.timedelta(days=1))
+        res = ingest_batch(
+            s, None, [{**record, "price": 6, "sales": "10+"}], seen_at=T0 + dt.timedelta(days=1)
+        )
         assert res.changed == 1
     with Session(engine) as s:
         lst = s.scalars(sa.select(Listing)).one()
