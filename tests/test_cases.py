@@ -240,6 +240,8 @@ def test_removed_listing_seen_live_again_is_flagged(review_db: Engine) -> None:
         assert len(case.events) == events
         lst = s.get(Listing, old)
         assert lst is not None and lst.seen_after_takedown_run_id == 43
+        assert lst.seen_after_takedown_count == 2 and lst.seen_after_takedown_status == "removed"
+        assert (lst.seen_after_takedown_first_at, lst.seen_after_takedown_at) == (T0 + 9 * DAY, T0 + 10 * DAY)
         from storage.queries import QueueFilter, queue
 
         (row,) = queue(s, QueueFilter(statuses=["removed"]))
