@@ -164,61 +164,81 @@ def _when(value: Any) -> dt.datetime | None:
     return when
 
 
+_PLATFORM_NAMES = frozenset(PLATFORMS)
+_EXTRA_SCALAR_KEYS = tuple(k for k in EXTRA_KEYS if k != "image_urls")
+_TEXT_KEYS = (("seller_name", 300), ("currency", 8), ("kind", 20))
+
+
 def check_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """A normalised copy of one listing record, or :class:`RecordError` saying what is wrong.
 
     Every field is checked for its type (records come from files anyone can write): the platform must
     be one of :data:`markwatch.platforms.PLATFORMS`, ids and names text (ids may be whole numbers),
     prices finite non-negative numbers, ``seen_at`` an ISO time; crawled attributes are scalars.
+    (On the hot path of ingest: the common case, every field of the right type, takes the short way.)
     """
     if not isinstance(record, Mapping):
         raise RecordError("not a JSON object")
-    missing = [k for k in REQUIRED if record.get(k) is None or record.get(k) == ""]
-    if missing:
+    get = record.get
+    platform, item_id, url = get("platform"), get("item_id"), get("url")
+    if platform is None or platform == "" or item_id is None or item_id == "" or url is None or url == "":
+        missing = [k for k in REQUIRED if get(k) is None or get(k) == ""]
         raise RecordError(f"missing {', '.join(missing)}")
     out = dict(record)
-    platform = record["platform"]
-    if not isinstance(platform, str) or not is_platform(platform.strip().lower()):
-        raise RecordError(f"platform {_shown(platform)} is not one of {', '.join(PLATFORMS)}")
-    out["platform"] = platform.strip().lower()
-    item_id = record["item_id"]
-    if isinstance(item_id, bool) or not isinstance(item_id, str | int):
-        raise RecordError(f"item_id must be text, not {type(item_id).__name__}")
-    out["item_id"] = str(item_id).strip()
-    if not out["item_id"]:
+    if platform not in _PLATFORM_NAMES:
+        if not isinstance(platform, str) or not is_platform(platform.strip().lower()):
+            raise RecordError(f"platform {_shown(platform)} is not one of {', '.join(PLATFORMS)}")
+        out["platform"] = platform.strip().lower()
+    if type(item_id) is not str:
+        if isinstance(item_id, bool) or not isinstance(item_id, str | int):
+            raise RecordError(f"item_id must be text, not {type(item_id).__name__}")
+        item_id = str(item_id)
+    item_id = out["item_id"] = item_id.strip()
+    if not item_id:
         raise RecordError("missing item_id")
-    if len(out["item_id"]) > MAX_LENGTH["item_id"]:
+    if len(item_id) > MAX_LENGTH["item_id"]:
         raise RecordError(f"item_id is longer than {MAX_LENGTH['item_id']} characters")
-    if not isinstance(record["url"], str):
-        raise RecordError(f"url must be text, not {type(record['url']).__name__}")
-    out["price"] = _number("price", record.get("price"))
-    title = record.get("title")
-    if title is not None and not isinstance(title, str):
+    if type(url) is not str:
+        raise RecordError(f"url must be text, not {type(url).__name__}")
+    price = get("price")
+    if type(price) is float and 0 <= price < math.inf:
+        pass
+    else:
+        out["price"] = _number("price", price)
+    title = get("title")
+    if title is None:
+        out["title"] = ""
+    elif type(title) is not str:
         raise RecordError("title must be text")
-    out["title"] = title or ""
-    _text_or_none(out, "seller_id", ids=True)
-    for key in ("seller_name", "currency", "kind"):
-        _text_or_none(out, key)
+    seller_id = get("seller_id")
+    if seller_id is not None and not (type(seller_id) is str and len(seller_id) <= 100):
+        _text_or_none(out, "seller_id", ids=True)
+    for key, limit in _TEXT_KEYS:
+        value = get(key)
+        if value is not None and not (type(value) is str and len(value) <= limit):
+            _text_or_none(out, key)
     for key in ("image_urls", "image_paths"):
-        value = record.get(key)
-        if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
+        value = get(key)
+        if value and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
             raise RecordError(f"{key} must be a list of text")
-    for key in EXTRA_KEYS:
-        value = record.get(key)
-        if (
-            key != "image_urls"
-            and value is not None
-            and ((isinstance(value, float) and not math.isfinite(value)) or not isinstance(value, SCALARS))
-        ):
+        if value is not None and not isinstance(value, list):
+            raise RecordError(f"{key} must be a list of text")
+    for key in _EXTRA_SCALAR_KEYS:
+        value = get(key)
+        if value is None or type(value) is str or type(value) is int:
+            continue
+        if (isinstance(value, float) and not math.isfinite(value)) or not isinstance(value, SCALARS):
             raise RecordError(f"{key} must be text or a number, not {type(value).__name__}")
-    raw = record.get("raw")
+    raw = get("raw")
     if raw is not None and not isinstance(raw, dict):
         raise RecordError("raw must be a JSON object")
-    images = record.get("images")
-    if images is not None and (not isinstance(images, list) or not all(isinstance(i, dict) for i in images)):
+    images = get("images")
+    if images and (not isinstance(images, list) or not all(isinstance(i, dict) for i in images)):
+        raise RecordError("images must be a list of objects")
+    if images is not None and not isinstance(images, list):
         raise RecordError("images must be a list of objects")
     if "seen_at" in record:
-        out["seen_at"] = _when(record.get("seen_at"))
+        out["seen_at"] = _when(get("seen_at"))
     return out
 
 
