@@ -455,7 +455,8 @@ def _new_listing_ids(session: Session, keys: Sequence[tuple[str, str]]) -> list[
 
 
 def _existing(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, ...]]:
-    """``(id, content_hash, live, last_seen, gone_at, first_seen)`` of the stored listings among ``keys``."""
+    """``(id, content_hash, live, last_seen, gone_at, first_seen)`` of the stored listings among ``keys``
+    (on SQLite the three times as its stored text)."""
     if _is_postgres(session):  # one array parameter per platform: no statement of thousands of them
         pg: dict[str, list[str]] = {}
         for platform, item_id in keys:
@@ -480,17 +481,11 @@ def _existing(session: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[s
         "SELECT item_id, id, content_hash, live, last_seen, gone_at, first_seen FROM listings "
         "WHERE platform = ? AND item_id IN ({})"
     )
-    parse = dt.datetime.fromisoformat
+    # times as SQLite stores them (SQLAlchemy's fixed-width text): they order as the instants do, and
+    # ingest compares them with its own stamps of the same format (no parsing per row)
     for platform, item_ids in by_platform.items():
         for item_id, lid, chash, live, last, gone, first in _driver_in(session, sql, (platform,), item_ids):
-            found[(platform, item_id)] = (
-                lid,
-                chash,
-                bool(live),
-                parse(last) if last else None,
-                parse(gone) if gone else None,
-                parse(first) if first else None,
-            )
+            found[(platform, item_id)] = (lid, chash, bool(live), last, gone, first)
     return found
 
 
@@ -706,7 +701,7 @@ def ingest_batch(
     #: unchanged listings by (time seen, back live): one UPDATE each
     unchanged: dict[tuple[dt.datetime, bool], list[int]] = {}
     observations: list[tuple[Any, ...]] = []
-    older: list[tuple[int, tuple[Any, ...], dt.datetime, dt.datetime | None]] = []
+    older: list[tuple[int, tuple[Any, ...], dt.datetime, Any]] = []  # first_seen: datetime or SQLite text
     for key, rec in by_key.items():
         when = rec["seen_at"]
         stamp = stamp_of(when)
@@ -765,7 +760,8 @@ def ingest_batch(
             new_obs.append(observation)
             continue
         lid, old_hash, live, last_seen, gone_at, first_seen = found
-        if (last_seen is not None and when < last_seen) or (gone_at is not None and when <= gone_at):
+        at = stamp if sqlite else when  # SQLite: both sides are its stored text (see _existing)
+        if (last_seen is not None and at < last_seen) or (gone_at is not None and at <= gone_at):
             # older than what the listing shows now: history only, its current state stays
             result.older_ids[key] = lid
             older.append((lid, observation, when, first_seen))
@@ -856,7 +852,7 @@ def _stale_statistics(session: Session, added: int) -> bool:
 
 def _older_observations(
     session: Session,
-    older: list[tuple[int, tuple[Any, ...], dt.datetime, dt.datetime | None]],
+    older: list[tuple[int, tuple[Any, ...], dt.datetime, Any]],
     stamp_of: Any,
 ) -> list[tuple[Any, ...]]:
     """Observations of records older than their listing's state: each kept once (``(seen_at,
@@ -876,6 +872,8 @@ def _older_observations(
             continue
         have.add((lid, when, observation[7]))
         out.append((lid, *observation))
+        if isinstance(first_seen, str):  # SQLite's stored text
+            first_seen = dt.datetime.fromisoformat(first_seen)
         if first_seen is not None and when < first_seen:
             session.execute(update(Listing).where(Listing.id == lid).values(first_seen=when))
     return out

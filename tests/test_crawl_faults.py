@@ -3,6 +3,7 @@ brand read once per crawl. Each crawl is a ``markwatch crawl`` subprocess (Twist
 
 from __future__ import annotations
 
+import inspect
 import os
 import random
 import signal
@@ -27,9 +28,13 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: The legacy pages, where the sandbox serves today's by default (the spiders' route in these tests).
+LEGACY = {"legacy": True} if "legacy" in inspect.signature(Sandbox.__init__).parameters else {}
+
+
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with serve(seed=5, size=200, retry_after=1) as sandbox:
+    with serve(seed=5, size=200, retry_after=1, **LEGACY) as sandbox:
         yield sandbox
 
 
