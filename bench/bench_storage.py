@@ -1,6 +1,6 @@
-"""Ingest throughput: bulk upsert vs one ORM object per row, on SQLite and PostgreSQL.
+"""Ingest throughput: bulk upsert vs one ORM object per row, on SQLite and PostgreSQL; streamed ingest.
 
-Run by hand:  .venv/bin/python bench/bench_storage.py [--rows 100000] [--postgres URL]
+Run by hand:  .venv/bin/python bench/bench_storage.py [--rows 100000] [--postgres URL] [--stream-lines N]
 
 For each database: ingest N new listings, then the same N again unchanged, then the same N with 10%
 changed (new price), all through :func:`storage.ingest.ingest_batch` in batches of 5,000; beside
@@ -8,13 +8,23 @@ them the per-row baseline (for each record: SELECT the listing, then add or upda
 an Observation) on a smaller sample in the same process. Figures are rows/s; the ratio is bulk/baseline.
 Each database is measured ``--repeat`` times (fresh database each run): medians, with the range.
 Targets (issue 2): SQLite ≥ 25,000 rows/s and ≥ 2.5× the baseline; unchanged re-ingest at least as fast.
+
+Issue 11: PostgreSQL new listings ≥ 15,000 rows/s (COPY into a staging table, then one INSERT … SELECT
+… ON CONFLICT), printed beside a plain ``COPY`` of the same rows into ``listings`` in the same run (the
+ceiling); ``markwatch ingest --no-score`` of a ``--stream-lines`` (1,000,000) line file in a child
+process, its peak RSS (``wait4`` rusage) under 300 MB, beside the old way of reading a file (every line
+parsed into a list first) on ``--whole-lines`` (200,000) lines.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -62,6 +72,34 @@ def bulk(url: str, recs: list[dict[str, Any]]) -> float:
     with Session(engine) as s, s.begin():
         for i in range(0, len(recs), BATCH):
             ingest_batch(s, None, recs[i : i + BATCH])
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return len(recs) / elapsed
+
+
+def plain_copy(url: str, recs: list[dict[str, Any]]) -> float:
+    """PostgreSQL: the same new rows by one plain ``COPY`` into ``listings`` (no staging, no conflict
+    check, no ids back, no observations): the ceiling of the bulk path."""
+    from storage.ingest import LISTINGS, NEW_LISTING, _defaults, _json_text
+
+    engine = ready_engine(url)
+    now = utcnow()
+    defaults = _defaults(LISTINGS, NEW_LISTING)
+    cols = [*NEW_LISTING, *defaults]
+    tail = tuple(_json_text(v) if isinstance(v, dict | list) else v for v in defaults.values())
+    start = time.perf_counter()
+    with engine.begin() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY listings ({', '.join(cols)}) FROM STDIN") as copy:
+            for r in recs:
+                copy.write_row(
+                    (
+                        None, r["platform"], r["item_id"], "product", r["url"], r["title"], r["price"],
+                        r["currency"], r["seller_id"], r["seller_name"], None, content_hash(r), now, now,
+                        None, _json_text({"sales": r["sales"], "location": r["location"]}), *tail,
+                    )
+                )  # fmt: skip
+        cursor.close()
     elapsed = time.perf_counter() - start
     engine.dispose()
     return len(recs) / elapsed
@@ -130,6 +168,8 @@ def run(name: str, make_url: Any, rows: int, baseline_rows: int, repeat: int) ->
         r_new = bulk(url, first)
         r_same = bulk(url, same)
         r_changed = bulk(url, changed)
+        if url.startswith("postgresql"):
+            figures.setdefault("plain COPY", []).append(plain_copy(make_url(f"copy{k}"), first))
         burl = make_url(f"baseline{k}")
         b_new = per_row(burl, records(baseline_rows))
         b_changed = per_row(burl, records(baseline_rows, changed=0.10))
@@ -151,6 +191,13 @@ def run(name: str, make_url: Any, rows: int, baseline_rows: int, repeat: int) ->
             flush=True,
         )
     print(f"  new          bulk {spread(figures['new'])} rows/s", flush=True)
+    if "plain COPY" in figures:
+        ratios = [a / b for a, b in zip(figures["new"], figures["plain COPY"], strict=True)]
+        print(
+            f"  plain COPY of the same rows (ceiling) {spread(figures['plain COPY'])} rows/s;"
+            f" bulk/COPY {spread(ratios, '.2f', 'x')}",
+            flush=True,
+        )
     print(
         f"  unchanged    bulk {spread(figures['unchanged'])} rows/s"
         f"   (vs first pass {spread(figures['unchanged/new'], '.2f', 'x')})",
@@ -169,6 +216,60 @@ def run(name: str, make_url: Any, rows: int, baseline_rows: int, repeat: int) ->
     )
 
 
+def write_lines(path: Path, n: int) -> None:
+    """``n`` JSON lines of listings, written as generated (the file, not memory, holds them)."""
+    with path.open("w", encoding="utf-8") as fh:
+        for start in range(0, n, 10_000):
+            chunk = records(min(10_000, n - start), seed=start)
+            for i, rec in enumerate(chunk):
+                rec["item_id"] = str(20_000_000 + start + i)
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def child_peak(cmd: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) and exit status of ``cmd`` run as a child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - start, usage.ru_maxrss / 1024, proc.returncode
+
+
+WHOLE_FILE = """
+import json, sys
+from storage.ingest import check_record
+rows = [check_record(json.loads(line)) for line in open(sys.argv[1], encoding="utf-8")]
+print(len(rows))
+"""
+
+
+def stream(lines: int, whole_lines: int) -> None:
+    """``markwatch ingest --no-score`` of a file of ``lines`` lines: its peak RSS and rate."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "listings.jsonl"
+        t = time.perf_counter()
+        write_lines(path, lines)
+        size = path.stat().st_size / 1e6
+        print(f"streamed ingest: {lines:,} lines, {size:,.0f} MB written in {time.perf_counter() - t:.0f} s")
+        db = f"sqlite:///{Path(tmp) / 'stream.db'}"
+        ready_engine(db).dispose()
+        cmd = [sys.executable, "-m", "crawler.cli", "--db", db, "ingest", "--brand", "veloria", "--no-score"]
+        wall, peak, code = child_peak([*cmd, str(path)])
+        print(
+            f"  markwatch ingest --no-score: exit {code}, {wall:.0f} s, {lines / wall:,.0f} lines/s, "
+            f"peak RSS {peak:,.0f} MB (target < 300 MB: {'met' if peak < 300 else 'MISSED'})",
+            flush=True,
+        )
+        small = Path(tmp) / "small.jsonl"
+        write_lines(small, whole_lines)
+        _wall, whole, _code = child_peak([sys.executable, "-c", WHOLE_FILE, str(small)])
+        print(
+            f"  the old way (every line parsed into a list before storing), {whole_lines:,} lines: "
+            f"peak RSS {whole:,.0f} MB before any row is stored",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -177,15 +278,26 @@ def main() -> None:
     parser.add_argument(
         "--postgres", default="postgresql://root@127.0.0.1:5432/test", help="PostgreSQL URL ('' to skip)"
     )
+    parser.add_argument(
+        "--stream-lines", type=int, default=1_000_000, help="lines of the streamed ingest (0: skip)"
+    )
+    parser.add_argument(
+        "--whole-lines", type=int, default=200_000, help="lines read the old way (whole file)"
+    )
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        run(
-            "SQLite",
-            lambda tag: f"sqlite:///{Path(tmp) / (tag + '.db')}",
-            args.rows,
-            args.baseline_rows,
-            args.repeat,
-        )
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    if args.stream_lines:
+        stream(args.stream_lines, args.whole_lines)
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            run(
+                "SQLite",
+                lambda tag: f"sqlite:///{Path(tmp) / (tag + '.db')}",
+                args.rows,
+                args.baseline_rows,
+                args.repeat,
+            )
     if args.postgres:
         schemas: list[str] = []
 

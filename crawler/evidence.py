@@ -459,5 +459,9 @@ def store_capture(session: Any, cap: Capture, *, actor: str = "markwatch") -> An
         if listing is not None and listing.live:
             listing.live = False
             listing.gone_at = cap.captured_at
+            listing.gone_proof, listing.gone_proof_detail = (
+                "evidence",
+                f"capture of {cap.final_url or cap.target.url}",
+            )
     session.flush()
     return row

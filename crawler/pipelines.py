@@ -9,12 +9,12 @@ the platform answered), so a crawl's outcome is in the database, not only in the
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 from collections import Counter
+from dataclasses import fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy import Spider
@@ -22,13 +22,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.http import Request, Response
 from scrapy.pipelines.files import FilesPipeline
-from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from markwatch.listing import Listing as MarkwatchListing
 from markwatch.listing import PageReport
-
-if TYPE_CHECKING:
-    from storage.ingest import IngestResult
 
 logger = logging.getLogger(__name__)
 
@@ -170,15 +167,17 @@ class PhotosPipeline(FilesPipeline):
 
 
 class ScorePipeline:
-    """Score each listing against the brand with the matching engine; the result rides on the item.
+    """Score each listing against the brand; the listing goes on as a typed :class:`ScoredListing`.
 
     Scoring runs in worker processes (:mod:`crawler.scoring`, ``MARKWATCH_SCORE_WORKERS``) so the
     downloads go on meanwhile; with ``MARKWATCH_SCORE_WORKERS=0`` it runs in the crawler's process.
+    The pool and the brand come from the crawl's context (:mod:`crawler.context`), built once per run.
     """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.pool: Any = None  # crawler.scoring.ScorePool
+        self.context: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ScorePipeline:
@@ -186,56 +185,55 @@ class ScorePipeline:
 
     def open_spider(self, spider: Spider | None = None) -> None:
         from crawler import scoring
+        from crawler.context import context_for
 
-        brand = brand_of(_spider(self.crawler))
-        if brand is not None:
-            settings = self.crawler.settings
-            workers = scoring.workers_setting(settings.get("MARKWATCH_SCORE_WORKERS"))
-            store = photo_store(self.crawler)  # made by PhotosPipeline when photos are on
-            photos_dir = str(store) if store is not None and store.is_dir() else None
-            self.pool = scoring.acquire(brand, workers, photos_dir)
+        self.context = context_for(self.crawler)
+        settings = self.crawler.settings
+        workers = scoring.workers_setting(settings.get("MARKWATCH_SCORE_WORKERS"))
+        store = photo_store(self.crawler)  # made by PhotosPipeline when photos are on
+        photos_dir = str(store) if store is not None and store.is_dir() else None
+        self.pool = self.context.score_pool(workers, photos_dir)
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        from crawler import scoring
-
         if self.pool is not None:
-            scoring.release(self.pool)
+            self.context.release_pool()
             self.pool = None
 
     async def process_item(self, item: Any) -> Any:
+        from markwatch.scored import Score, ScoredListing
+
+        listing = as_listing(item)
         if self.pool is None:
-            return item
-        adapter = ItemAdapter(item)
-        result = await self.pool.score(dict(adapter))  # shallow: asdict() would deep-copy ``raw``
-        raw = dict(adapter.get("raw") or {})
-        raw["markwatch_match"] = result  # plain data, whatever copies the item later
-        adapter["raw"] = raw
+            return ScoredListing(listing, None, gone=_gone(listing))
+        result = await self.pool.score({name: getattr(listing, name) for name in _FIELDS})
+        return ScoredListing(listing, Score.from_dict(result), gone=_gone(listing))
+
+
+def as_listing(item: Any) -> MarkwatchListing:
+    """The :class:`~markwatch.listing.Listing` of an item (a spider's, or a dict-like one)."""
+    if isinstance(item, MarkwatchListing):
         return item
+    data = dict(ItemAdapter(item))
+    return MarkwatchListing.from_dict(data)
 
 
-def brand_of(spider: Spider) -> Any:
-    """The spider's brand (from its ``brand`` parameter), or None when it searched bare terms."""
-    from markwatch.brand import resolve_brand
+def _gone(listing: MarkwatchListing) -> bool:
+    return bool((listing.raw or {}).get("markwatch_gone"))
 
-    params = getattr(spider, "params", None)
-    ref = getattr(params, "brand", None)
-    return resolve_brand(ref) if ref else None
+
+_FIELDS = tuple(f.name for f in fields(MarkwatchListing) if f.name != "raw")
 
 
 class StorePipeline:
-    """Store listings in batches (ingest), with their match results and photos; record the run."""
+    """Store scored listings in batches through the storage service; record the platform's run row."""
 
-    def __init__(self, crawler: Crawler, db_url: str | None, batch_size: int, run_id: int | None) -> None:
+    def __init__(self, crawler: Crawler, batch_size: int) -> None:
         self.crawler = crawler
-        self.db_url = db_url
         self.batch_size = batch_size
-        self.run_id = run_id
-        self.owns_run = run_id is None
-        self.buffer: list[dict[str, Any]] = []
+        self.buffer: list[Any] = []  # ScoredListing
         self.counts: Counter[str] = Counter()
-        self.result: Any = None  # storage.ingest.IngestResult, merged over the batches
+        self.context: Any = None  # crawler.context.CrawlContext
         self.engine: Any = None
-        self.brand_id: int | None = None
         self.platform = ""
 
     @classmethod
@@ -243,56 +241,51 @@ class StorePipeline:
         settings = crawler.settings
         if not settings.getbool("MARKWATCH_STORE", True):
             raise NotConfigured("storing is off (MARKWATCH_STORE=False)")
-        run_id = settings.get("MARKWATCH_RUN_ID")
-        return cls(
-            crawler,
-            settings.get("MARKWATCH_DB"),
-            settings.getint("MARKWATCH_STORE_BATCH", 500),
-            int(run_id) if run_id else None,
-        )
+        return cls(crawler, settings.getint("MARKWATCH_STORE_BATCH", 500))
+
+    @property
+    def run_id(self) -> int | None:
+        return self.context.run_id if self.context is not None else None
+
+    @property
+    def brand_id(self) -> int | None:
+        return self.context.brand_id if self.context is not None else None
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        from storage.db import check_current, make_engine
-        from storage.ingest import sync_brand
-        from storage.models import CrawlRun
+        from crawler.context import context_for
 
         spider = _spider(self.crawler)
         self.platform = str(getattr(spider, "platform", spider.name))
-        self.engine = make_engine(self.db_url)
-        check_current(self.engine)
-        brand = brand_of(spider)
-        with Session(self.engine) as s, s.begin():
-            self.brand_id = sync_brand(s, brand) if brand is not None else None
-            if self.run_id is None:
-                run = CrawlRun(
-                    brand_id=self.brand_id,
-                    kind="crawl",
-                    origin=self.crawler.settings.get("MARKWATCH_SANDBOX_URL"),
-                )
-                s.add(run)
-                s.flush()
-                self.run_id = run.id
+        self.context = context_for(self.crawler)
+        self.engine = self.context.open_store()
+        self.context.users += 1
 
     def process_item(self, item: Any) -> Any:
-        self.buffer.append(dict(ItemAdapter(item)))
+        from markwatch.scored import ScoredListing
+
+        if not isinstance(item, ScoredListing):
+            listing = as_listing(item)
+            item = ScoredListing(listing, None, gone=_gone(listing))
+        self.buffer.append(item)
         if len(self.buffer) >= self.batch_size:
             self.flush()
         return item
 
     def flush(self) -> None:
+        from storage.service import StoreContext, store
+
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
+        ctx = StoreContext(brand_id=self.brand_id, run_id=self.run_id, revive=True)
         with Session(self.engine) as s, s.begin():
-            counts, result = store_batch(s, self.brand_id, self.run_id, batch)
-        self.counts.update(counts)
-        if self.result is None:
-            self.result = result
-        else:
-            self.result.merge(result)
+            outcome = store(s, ctx, batch)
+        self.counts.update(outcome.counts)
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        from storage.models import CrawlRun, CrawlRunPlatform, utcnow
+        from crawler.context import auto_token, unregister
+        from storage.models import CrawlRunPlatform
+        from storage.service import finish_run
 
         spider = _spider(self.crawler)
         self.flush()
@@ -316,24 +309,12 @@ class StorePipeline:
                     detail=detail,
                 )
             )
-            if self.owns_run:
-                run = s.get(CrawlRun, self.run_id)
-                if run is not None:
-                    run.finished_at = utcnow()
-                    run.outcome = "ok" if outcome in ("ok", "empty") else "partial"
-            verify = _verifier()
-            if verify is not None and self.brand_id is not None and self.result is not None:
-                verify(s, self.brand_id, self.run_id, self.result)
-        self.engine.dispose()
-
-
-def _verifier() -> Any:
-    """storage.cases.verify_after_crawl when the takedown room provides it."""
-    try:
-        from storage.cases import verify_after_crawl
-    except ImportError:  # pragma: no cover - the cases module ships with markwatch
-        return None
-    return verify_after_crawl
+            if self.context.owns_run and self.run_id is not None:
+                finish_run(s, self.run_id, "ok" if outcome in ("ok", "empty") else "partial")
+        self.context.users -= 1
+        token = auto_token(self.crawler)
+        if token is not None and self.context.users <= 0:
+            unregister(token)
 
 
 def summarise(reports: list[PageReport]) -> tuple[str, str]:
@@ -371,119 +352,3 @@ def summarise(reports: list[PageReport]) -> tuple[str, str]:
         outcome = "empty"
         parts.append("the platform showed its own no-results page")
     return outcome, "; ".join(parts)
-
-
-def store_batch(
-    session: Session,
-    brand_id: int | None,
-    run_id: int | None,
-    batch: list[dict[str, Any]],
-    now: dt.datetime | None = None,
-) -> tuple[Counter[str], IngestResult]:
-    """Ingest one batch of crawled listings with their match results and photos; returns counts."""
-    from storage.ingest import ingest_batch, lookup
-    from storage.models import Listing, MatchResult, utcnow
-
-    now = now or utcnow()
-    counts: Counter[str] = Counter()
-    gone_keys = [
-        (str(r["platform"]).lower(), str(r["item_id"]))
-        for r in batch
-        if (r.get("raw") or {}).get("markwatch_gone")
-    ]
-    if gone_keys:  # the item page shows it removed: mark it gone, record nothing of the empty page
-        gone_ids = [lid for (lid,) in lookup(session, gone_keys, Listing.id).values()]
-        session.execute(update(Listing).where(Listing.id.in_(gone_ids)).values(live=False, gone_at=now))
-        counts["gone"] += len(gone_ids)
-        batch = [r for r in batch if not (r.get("raw") or {}).get("markwatch_gone")]
-    result = ingest_batch(session, brand_id, batch, run_id=run_id, seen_at=now)
-    counts.update(listings=result.received, new=result.new, changed=result.changed)
-    previously_suspect = set(
-        session.scalars(select(Listing.id).where(Listing.id.in_(list(result.ids.values())), Listing.suspect))
-    )
-    matches: list[dict[str, Any]] = []
-    latest: list[dict[str, Any]] = []  # the listing's denormalised latest score
-    images: list[dict[str, Any]] = []
-    for record in batch:
-        key = (str(record["platform"]).lower(), str(record["item_id"]))
-        lid = result.ids.get(key)
-        if lid is None:
-            continue
-        raw = record.get("raw") or {}
-        match = raw.get("markwatch_match")
-        if match is not None:
-            matches.append(
-                {
-                    "listing_id": lid,
-                    "brand_id": brand_id,
-                    "run_id": run_id,
-                    "scored_at": now,
-                    "score": match["score"],
-                    "suspect": match["suspect"],
-                    "mark_key": match["mark_id"],
-                    "reasons": match["reasons"],
-                    "engine_version": match["engine_version"],
-                }
-            )
-            latest.append(
-                {
-                    "id": lid,
-                    "score": match["score"],
-                    "suspect": match["suspect"],
-                    "mark_key": match["mark_id"],
-                }
-            )
-            if match["suspect"] and lid not in previously_suspect:
-                counts["new_suspects"] += 1
-            hashes = {h.get("path"): h for h in match.get("image_hashes") or []}
-        else:
-            hashes = {}
-        for image in record.get("images") or []:
-            url = image.get("url")
-            if not url:
-                continue
-            h = hashes.get(image.get("path"), {})
-            images.append(
-                {
-                    "listing_id": lid,
-                    "url": url,
-                    "path": image.get("path"),
-                    "sha256": _sha256(image.get("path")),
-                    "phash": h.get("phash"),
-                    "dhash": h.get("dhash"),
-                    "hashes": {k: v for k, v in h.items() if k != "path"},
-                    "error": image.get("error") or h.get("error"),
-                    "seen_at": now,
-                }
-            )
-    if matches:
-        session.execute(insert(cast(Table, MatchResult.__table__)), matches)
-        session.execute(update(Listing), latest)
-    if images:
-        _store_images(session, images)
-    return counts, result
-
-
-def _store_images(session: Session, rows: list[dict[str, Any]]) -> None:
-    from storage.models import ListingImage
-
-    keys = {(r["listing_id"], r["url"]) for r in rows}
-    existing = set(
-        session.execute(
-            select(ListingImage.listing_id, ListingImage.url).where(
-                ListingImage.listing_id.in_({k[0] for k in keys})
-            )
-        ).tuples()
-    )
-    fresh = [r for r in rows if (r["listing_id"], r["url"]) not in existing]
-    if fresh:
-        session.execute(insert(cast(Table, ListingImage.__table__)), fresh)
-
-
-def _sha256(path: str | None) -> str | None:
-    if not path:
-        return None
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None

@@ -18,15 +18,19 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from crawler.context import CrawlContext, register, unregister
 from crawler.scoring import workers_setting
 from markwatch.brand import Brand
 from markwatch.listing import PageReport
 from storage.db import make_engine
 from storage.ingest import sync_brand
+from storage.locks import crawl_lock, fail_stale_runs
 from storage.models import Brand as BrandRow
 from storage.models import CrawlRun, CrawlRunPlatform, Listing, utcnow
+from storage.service import open_run
 
 logger = logging.getLogger(__name__)
 
@@ -100,11 +104,7 @@ def start_run(
 ) -> int:
     engine = make_engine(db_url)
     with Session(engine) as s, s.begin():
-        brand_id = sync_brand(s, brand)
-        run = CrawlRun(brand_id=brand_id, kind=kind, origin=origin, settings=info)
-        s.add(run)
-        s.flush()
-        run_id = run.id
+        _, run_id = open_run(s, brand, kind=kind, origin=origin, settings={"pid": os.getpid(), **info})
     engine.dispose()
     return run_id
 
@@ -205,10 +205,101 @@ def run_crawl(
     """Crawl ``brand`` on ``platforms`` into the database; returns the per-platform summary.
 
     ``run_id`` names a :class:`CrawlRun` row made beforehand (the scheduler's); otherwise one is made.
+    Holds the brand's crawl lock throughout (:func:`storage.locks.crawl_lock`: a second crawl of the
+    brand is refused with :class:`~markwatch.errors.BusyError`); runs of the brand left ``running``
+    by a process that died are marked ``failed`` first. The crawl's context (brand, brand id, run,
+    engine, scoring pool) is built here once and handed to every spider's pipelines.
     """
-    if run_id is None:
-        run_id = start_run(db_url, brand, origin=sandbox_url, platforms=list(platforms), max_pages=max_pages)
+    engine = make_engine(db_url)
+    try:
+        with crawl_lock(engine, brand.slug):
+            return _run_locked(
+                engine,
+                brand,
+                platforms,
+                db_url=db_url,
+                max_pages=max_pages,
+                sandbox_url=sandbox_url,
+                photos_dir=photos_dir,
+                save_dir=save_dir,
+                extra_settings=extra_settings,
+                on_page=on_page,
+                on_item=on_item,
+                run_id=run_id,
+            )
+    finally:
+        engine.dispose()
+
+
+def _run_locked(
+    engine: Engine,
+    brand: Brand,
+    platforms: Sequence[str],
+    *,
+    db_url: str | None,
+    max_pages: int,
+    sandbox_url: str | None,
+    photos_dir: str | None,
+    save_dir: str | None,
+    extra_settings: dict[str, Any] | None,
+    on_page: Callable[[PageReport], None] | None,
+    on_item: Callable[[str], None] | None,
+    run_id: int | None,
+) -> CrawlSummary:
+    with Session(engine) as s, s.begin():
+        if run_id is None:
+            info = {"pid": os.getpid(), "platforms": list(platforms), "max_pages": max_pages}
+            brand_id, run_id = open_run(s, brand, kind="crawl", origin=sandbox_url, settings=info)
+        else:
+            brand_id = sync_brand(s, brand)
+            run = s.get(CrawlRun, run_id)
+            if run is not None:
+                run.settings = {**(run.settings or {}), "pid": os.getpid()}
+        assert brand_id is not None
+        stale = fail_stale_runs(s, brand_id, keep=run_id)
+    if stale:
+        logger.warning(
+            "crawl runs %s of %s were left running by a dead process: marked failed", stale, brand.slug
+        )
     recheck = recheck_urls(db_url, brand.slug, platforms)
+    token = f"run-{run_id}"
+    context = CrawlContext(brand=brand, db_url=db_url, run_id=run_id, brand_id=brand_id, origin=sandbox_url)
+    register(token, context)
+    extra_settings = {**(extra_settings or {}), "MARKWATCH_CONTEXT": token}
+    try:
+        return _crawl(
+            brand,
+            platforms,
+            run_id,
+            recheck,
+            db_url=db_url,
+            max_pages=max_pages,
+            sandbox_url=sandbox_url,
+            photos_dir=photos_dir,
+            save_dir=save_dir,
+            extra_settings=extra_settings,
+            on_page=on_page,
+            on_item=on_item,
+        )
+    finally:
+        unregister(token)
+
+
+def _crawl(
+    brand: Brand,
+    platforms: Sequence[str],
+    run_id: int,
+    recheck: dict[str, list[str]],
+    *,
+    db_url: str | None,
+    max_pages: int,
+    sandbox_url: str | None,
+    photos_dir: str | None,
+    save_dir: str | None,
+    extra_settings: dict[str, Any],
+    on_page: Callable[[PageReport], None] | None,
+    on_item: Callable[[str], None] | None,
+) -> CrawlSummary:
     settings = crawl_settings(
         db_url,
         run_id,
@@ -237,7 +328,12 @@ def run_crawl(
             crawler.signals.connect(
                 lambda item, spider, **_: on_item(spider.platform), signal=signals.item_scraped, weak=False
             )
-        args: dict[str, Any] = {"brand": str(brand.source or brand.slug), "max_pages": max_pages}
+        # the brand's terms as parsed here: the spiders need not read its YAML again
+        args: dict[str, Any] = {
+            "brand": str(brand.source or brand.slug),
+            "terms": list(brand.search_terms),
+            "max_pages": max_pages,
+        }
         urls = recheck.get(platform)
         if urls:
             args["recheck"] = urls

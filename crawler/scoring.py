@@ -33,6 +33,8 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -210,10 +212,33 @@ _matcher: Matcher | None = None
 _cache: PhotoHashCache | None = None
 
 
-def _start_worker(brand: Brand, today: dt.date, photos_dir: str | None) -> None:
+#: How often (seconds) a worker checks that the crawler that started it is still there.
+PARENT_POLL = 0.5
+
+
+def _watch_parent(parent: int, interval: float = PARENT_POLL) -> None:
+    """End this worker when ``parent`` is gone (``kill -9`` of the crawler: nobody would stop it).
+
+    A daemon thread compares ``os.getppid()`` with the parent's pid: an orphan is re-parented (to
+    init or a subreaper), so the pid changes. Portable, and unlike ``PR_SET_PDEATHSIG`` it does not
+    fire when the parent's spawning thread ends while the parent lives on.
+    """
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent:
+                os._exit(0)  # no clean-up to do: the parent that wanted the results is gone
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="markwatch-parent-watch", daemon=True).start()
+
+
+def _start_worker(brand: Brand, today: dt.date, photos_dir: str | None, parent: int | None = None) -> None:
     global _matcher, _cache
     from matchers import Matcher
 
+    if parent is not None:
+        _watch_parent(parent)
     # Ctrl-C reaches the whole process group: the crawler stops the workers; they print nothing
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -251,7 +276,7 @@ class ScorePool:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self.brand, self.today, self.photos_dir),
+                initargs=(self.brand, self.today, self.photos_dir, os.getpid()),
             )
         self._cache = cache_for(self.photos_dir)
 

@@ -2,6 +2,7 @@
 
 - :mod:`markwatch.brand`: the brand model loaded from ``configs/brands/*.yaml``;
 - :mod:`markwatch.listing`: the listing item spiders yield and ``markwatch ingest`` reads;
+- :mod:`markwatch.scored`: a listing with its score, as the storage service takes it;
 - :mod:`markwatch.platforms`: the platform registry (names, own hosts, cookie domains);
 - :mod:`markwatch.errors`: the typed errors the CLI turns into one-line messages.
 

@@ -455,8 +455,9 @@ def verify_after_crawl(
     1. **Still live.** Every listing this crawl saw live (``ingest_result.ids``, which includes
        ``reappeared_ids``, and still ``live`` after the crawl — an item page that showed removal
        makes it not live) whose status is ``reported`` or ``removed``, or that is linked to a case
-       whose status is ``removed``, is flagged: ``Listing.extra["seen_after_takedown"]`` records the
-       run, the time and the status, and each open case it belongs to gets a :class:`CaseEvent` note.
+       whose status is ``removed``, is flagged: the ``Listing.seen_after_takedown_*`` columns record
+       the run, the time, the status and how many sightings, and each open case it belongs to gets
+       a :class:`CaseEvent` note.
     2. **Re-listed.** Every *new* listing (``ingest_result.new_ids``) of this brand from the same
        ``(platform, seller_id)`` as a reported or removed listing, or with a photo whose phash is within
        ``radius`` bits of one of theirs (any platform), becomes ``relisted`` with ``relisted_from`` set
@@ -508,20 +509,17 @@ def _flag_still_live(
                 if extra is not None and extra.live and cased[lid].status == C.removed:
                     by_id[lid] = extra
         for lid, lst in sorted(by_id.items()):
-            before = (lst.extra or {}).get("seen_after_takedown") or {}
-            flag = {
-                "run_id": run_id,
-                "at": when.isoformat(timespec="seconds"),
-                "status": lst.status,
-                "first_at": before.get("first_at", when.isoformat(timespec="seconds"))
-                if before.get("status") == lst.status
-                else when.isoformat(timespec="seconds"),
-            }
-            lst.extra = {**(lst.extra or {}), "seen_after_takedown": flag}
+            same_status = lst.seen_after_takedown_status == lst.status
+            if not same_status or lst.seen_after_takedown_first_at is None:
+                lst.seen_after_takedown_first_at = when
+            lst.seen_after_takedown_at = when
+            lst.seen_after_takedown_status = lst.status
+            lst.seen_after_takedown_run_id = run_id
+            lst.seen_after_takedown_count = (lst.seen_after_takedown_count or 0) + 1
             result.still_live.append(lid)
             case = cased.get(lid)
             # one case event when a listing is first seen live in this status, not one per crawl
-            if case is not None and before.get("status") != lst.status:
+            if case is not None and not same_status:
                 case.events.append(
                     CaseEvent(
                         at=when,

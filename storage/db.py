@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +12,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 
-from markwatch.errors import UserError
+from markwatch.errors import DatabaseError, UserError
 
 logger = logging.getLogger(__name__)
 
@@ -92,12 +94,111 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+class UpgradeError(DatabaseError):
+    """A migration failed; the message says what state the database is in and how to recover."""
+
+
+def _check_revision(revision: str) -> None:
+    script = ScriptDirectory(str(MIGRATIONS))
+    if revision in ("head", "base", "heads"):
+        return
+    try:
+        script.get_revision(revision)
+    except (AlembicCommandError, KeyError, ValueError):
+        known = ", ".join(rev.revision for rev in script.walk_revisions())
+        raise DatabaseError(f"no schema revision {revision!r} (known: {known}, head, base)") from None
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database (None for other databases and in-memory ones)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database (the backup API: WAL contents included)."""
+    src = sqlite3.connect(source)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    command.upgrade(alembic_config(engine), revision)
+    """Migrate to ``revision``, all or nothing.
+
+    PostgreSQL runs every migration in one transaction (its DDL is transactional): a failure leaves
+    the schema as it was. SQLite's driver commits each DDL statement by itself, so the database file
+    is first copied (``<file>.before-upgrade``, SQLite's backup API) and put back when a migration
+    fails; the message says what happened and, if even that failed, which file to copy back.
+    """
+    _check_revision(revision)
+    path = sqlite_file(engine)
+    if path is None or not path.exists():
+        _run_migrations(engine, command.upgrade, revision)
+        return
+    backup = path.with_name(path.name + ".before-upgrade")
+    try:
+        _sqlite_copy(path, backup)
+    except (sqlite3.Error, OSError) as exc:
+        backup.unlink(missing_ok=True)
+        raise UpgradeError(
+            f"could not copy {path} to {backup} before upgrading ({exc}): nothing was changed; "
+            "free some disk space and run `markwatch db upgrade` again"
+        ) from None
+    try:
+        _run_migrations(engine, command.upgrade, revision)
+    except Exception as exc:
+        engine.dispose()
+        reason = _reason(exc)
+        try:
+            _sqlite_copy(backup, path)
+        except (sqlite3.Error, OSError) as again:
+            raise UpgradeError(
+                f"the upgrade of {path} failed ({reason}) and putting the copy back failed too ({again}): "
+                f"stop every markwatch process, then copy {backup} over {path} (and delete {path}-wal "
+                f"and {path}-shm) to get the database as it was before the upgrade"
+            ) from None
+        engine.dispose()
+        raise UpgradeError(
+            f"the upgrade of {path} failed ({reason}); the database is as it was before it "
+            f"(restored from {backup}, kept)"
+        ) from None
+    backup.unlink(missing_ok=True)
 
 
-def downgrade(engine: Engine, revision: str = "base") -> None:
-    command.downgrade(alembic_config(engine), revision)
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _run_migrations(engine: Engine, step: Any, revision: str) -> None:
+    try:
+        step(alembic_config(engine), revision)
+    except AlembicCommandError as exc:
+        raise DatabaseError(f"schema revision {revision!r}: {exc}") from None
+    except (OperationalError, DBAPIError) as exc:
+        if engine.dialect.name == "postgresql":
+            raise UpgradeError(
+                f"the migration to {revision} failed ({_reason(exc)}); nothing was changed "
+                "(PostgreSQL rolled the whole upgrade back)"
+            ) from None
+        raise
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate down to ``revision`` (``base`` drops every markwatch table); the revision is required."""
+    _check_revision(revision)
+    _run_migrations(engine, command.downgrade, revision)
 
 
 def check_current(engine: Engine) -> None:

@@ -341,7 +341,7 @@ def reason_for(
     seller = brand.authorised_seller(listing.platform, listing.seller_id)
     if seller is not None and seller.certificate_expires is not None and seller.certificate_expires < today:
         lapsed = seller
-    chosen = (listing.extra or {}).get("reason")
+    chosen = listing.review_reason
     if chosen in REASONS:
         return str(chosen), lapsed
     if lapsed is not None:

@@ -182,7 +182,18 @@ class Listing(Base):
     )
     extra: Mapped[dict[str, Any]] = mapped_column(
         default=dict
-    )  # sales, location, shop url, counts, posted at
+    )  # crawled attributes only: sales, location, shop url, counts, posted at (no analyst state)
+    # --- workflow state (migration 0004): typed columns, never in ``extra``; a re-crawl never writes them
+    review_reason: Mapped[str | None] = mapped_column(String(40))  # the analyst's complaint reason
+    # sightings after a takedown (reported/removed, or a removed case) by a crawl that saw it live
+    seen_after_takedown_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    seen_after_takedown_first_at: Mapped[dt.datetime | None]  # first sighting in the current status
+    seen_after_takedown_at: Mapped[dt.datetime | None]  # the latest sighting
+    seen_after_takedown_status: Mapped[str | None] = mapped_column(String(20))  # the status it was in
+    seen_after_takedown_run_id: Mapped[int | None] = mapped_column(index=True)  # a record, no foreign key
+    # what proved the removal behind ``gone_at``: item-page (a crawl's re-check) | evidence | legacy
+    gone_proof: Mapped[str | None] = mapped_column(String(20))
+    gone_proof_detail: Mapped[str | None] = mapped_column(Text)  # the run, URL or evidence row that showed it
 
     observations: Mapped[list[Observation]] = relationship(
         back_populates="listing", cascade="all, delete-orphan", order_by="Observation.seen_at"

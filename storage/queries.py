@@ -180,9 +180,9 @@ def flags_of(listing: Listing) -> list[str]:
     flags: list[str] = []
     if listing.relisted_from is not None:
         flags.append(f"relisting of #{listing.relisted_from}")
-    live_again = (listing.extra or {}).get("seen_after_takedown")
-    if live_again:
-        flags.append(f"still live after {live_again.get('status', 'takedown')} ({live_again.get('at', '')})")
+    if listing.seen_after_takedown_at is not None:
+        at = listing.seen_after_takedown_at.isoformat(timespec="seconds")
+        flags.append(f"still live after {listing.seen_after_takedown_status or 'takedown'} ({at})")
     return flags
 
 

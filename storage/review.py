@@ -155,3 +155,15 @@ def history(session: Session, listing_id: int) -> list[ReviewDecision]:
             .order_by(ReviewDecision.at, ReviewDecision.id)
         )
     )
+
+
+def set_reason(session: Session, listing_ids: Sequence[int], reason: str | None) -> None:
+    """The analyst's complaint reason for these listings (``markwatch review --confirm --reason``).
+
+    Kept in its own column (:attr:`Listing.review_reason`): crawls never write it.
+    """
+    ids = list(listing_ids)
+    for i in range(0, len(ids), 500):
+        for lst in session.scalars(select(Listing).where(Listing.id.in_(ids[i : i + 500]))):
+            lst.review_reason = reason
+    session.flush()

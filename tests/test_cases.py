@@ -228,7 +228,7 @@ def test_removed_listing_seen_live_again_is_flagged(review_db: Engine) -> None:
     with Session(review_db) as s:
         lst = s.get(Listing, old)
         assert lst is not None and lst.status == "removed"  # the status stays; the flag says it is back
-        assert lst.extra["seen_after_takedown"]["run_id"] == 42
+        assert lst.seen_after_takedown_run_id == 42
         case = s.scalars(select(TakedownCase)).one()
         assert "seen live in crawl run 42" in (case.events[-1].note or "")
         events = len(case.events)
@@ -239,7 +239,9 @@ def test_removed_listing_seen_live_again_is_flagged(review_db: Engine) -> None:
         case = s.scalars(select(TakedownCase)).one()
         assert len(case.events) == events
         lst = s.get(Listing, old)
-        assert lst is not None and lst.extra["seen_after_takedown"]["run_id"] == 43
+        assert lst is not None and lst.seen_after_takedown_run_id == 43
+        assert lst.seen_after_takedown_count == 2 and lst.seen_after_takedown_status == "removed"
+        assert (lst.seen_after_takedown_first_at, lst.seen_after_takedown_at) == (T0 + 9 * DAY, T0 + 10 * DAY)
         from storage.queries import QueueFilter, queue
 
         (row,) = queue(s, QueueFilter(statuses=["removed"]))

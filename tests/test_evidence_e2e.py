@@ -177,7 +177,7 @@ def test_sandbox_crawl_confirm_capture_export_and_relisting(tmp_path: Path) -> N
                 assert "same seller" in note and "same photo" in note, note
                 relisted_ids.append(new.id)
             # the platform "removed" the whole complaint; the sandbox still shows some of it: flagged
-            flagged = [lst for lst in case_listings if "seen_after_takedown" in (lst.extra or {})]
+            flagged = [lst for lst in case_listings if lst.seen_after_takedown_at is not None]
             assert flagged, "no removed listing of the case was flagged as still live"
             assert all(now[(lst.platform, lst.item_id)]["status"] == "live" for lst in flagged)
             really_gone = [

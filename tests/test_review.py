@@ -222,7 +222,7 @@ def test_cli_review_ids_filter_and_errors(sqlite_db: Engine) -> None:
     assert "new → confirmed — fake" in out and "confirmed → reported" in out and "lin" in out
     with Session(sqlite_db) as s:
         lst = s.get(Listing, ids[1])
-        assert lst is not None and lst.extra["reason"] == "unauthorised-use"
+        assert lst is not None and lst.review_reason == "unauthorised-use"
         d = history(s, ids[0])
         assert d[0].actor == "lin" and d[0].note == "fake"
 

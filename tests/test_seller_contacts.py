@@ -158,3 +158,45 @@ def test_contact_ids_read_off_photos_when_given() -> None:
     )
     assert [(c["kind"], c["value"], c["field"]) for c in r.contacts] == [("wechat", "vel_77", "photo")]
     assert any("(in a photo)" in x.detail for x in r.reasons)
+
+
+def test_the_crawl_path_stores_the_matchers_contacts_per_seller(engine) -> None:  # type: ignore[no-untyped-def]
+    """A scored listing from the crawl (through the storage service) carries its contact ids to the seller."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from markwatch.listing import Listing
+    from markwatch.scored import Score, ScoredListing
+    from storage.ingest import sync_brand
+    from storage.models import SellerContact
+    from storage.service import StoreContext, store
+    from tests.test_review_helpers import veloria
+
+    def scored(item_id: str, seller: str, platform: str) -> ScoredListing:
+        return ScoredListing(
+            Listing(
+                platform,
+                item_id,
+                f"https://item.jd.com/{item_id}.html"
+                if platform == "jd"
+                else f"https://item.taobao.com/item.htm?id={item_id}",
+                "VELORIA 高仿 加微 vel_8899",
+                seller_id=seller,
+            ),
+            Score(
+                0.9,
+                True,
+                "veloria-word",
+                contacts=[
+                    {"kind": "wechat", "value": "vel_8899", "found": "加微 vel_8899", "field": "title"}
+                ],
+            ),
+        )
+
+    with Session(engine) as s, s.begin():
+        bid = sync_brand(s, veloria())
+        store(s, StoreContext(bid, None), [scored("1", "shopA", "taobao"), scored("2", "shopB", "jd")])
+    with Session(engine) as s:
+        rows = s.scalars(select(SellerContact)).all()
+        assert {(r.kind, r.value) for r in rows} == {("wechat", "vel_8899")}
+        assert len({r.seller_id for r in rows}) == 2

@@ -46,7 +46,7 @@ def test_migrations_upgrade_from_empty_and_downgrade_back(db_url: str) -> None:
     check_current(engine)
     tables = set(inspect(engine).get_table_names())
     assert {"listings", "observations", "match_results", "takedown_cases", "evidence"} <= tables
-    downgrade(engine)
+    downgrade(engine, "base")
     assert current_revision(engine) is None
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()

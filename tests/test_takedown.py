@@ -391,7 +391,7 @@ def test_listing_status_unchanged_by_export(sqlite_db: Engine, tmp_path: Path) -
     with Session(sqlite_db) as s, s.begin():
         bid = brand_row(s)
         ids = _confirm(s, bid, [record("1")])
-        s.execute(update(Listing).where(Listing.id == ids[0]).values(extra={"reason": "unauthorised-use"}))
+        s.execute(update(Listing).where(Listing.id == ids[0]).values(review_reason="unauthorised-use"))
         result = export_package(s, veloria(), "taobao", tmp_path / "pkg")
         assert [c.reason for c in result.complaints] == ["unauthorised-use"]  # the analyst's --reason wins
         lst = s.get(Listing, ids[0])

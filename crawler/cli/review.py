@@ -380,12 +380,9 @@ def review(
             raise UserError("no listing matches: nothing changed")
         result = set_status(session, selected, decision, actor=actor, note=note)
         if reason:
-            from sqlalchemy import select
+            from storage.review import set_reason
 
-            from storage.models import Listing
-
-            for lst in session.scalars(select(Listing).where(Listing.id.in_(selected))):
-                lst.extra = {**(lst.extra or {}), "reason": reason}
+            set_reason(session, selected, reason)
     verb = "confirmed" if decision == ListingStatus.confirmed else "dismissed"
     click.echo(
         f"{len(result.changed)} listing(s) {verb}"
