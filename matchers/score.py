@@ -39,7 +39,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from markwatch.brand import Brand
 from markwatch.errors import ConfigError
@@ -619,17 +618,11 @@ class Matcher:
         for entry in listing.get("images") or []:  # hashes the crawl pipeline already made
             if isinstance(entry, Mapping) and entry.get("recipe") == RECIPE and entry.get("path"):
                 known[str(entry["path"])] = dict(entry)
+        # Only local files the crawl's photo store (or the user's own ``image_paths``) holds are read:
+        # a listing's ``image_urls`` are the platform's and are never opened here (``file://`` neither).
         paths = listing.get("image_paths") or []
         if isinstance(paths, str):
             paths = [paths]
-        if not paths:  # file:// URLs, or URLs that are plain local paths, can be read as they are
-            urls = listing.get("image_urls") or []
-            for u in [urls] if isinstance(urls, str) else urls:
-                u = str(u)
-                if u.startswith("file://"):
-                    paths.append(unquote(u[len("file://") :]))
-                elif "://" not in u and Path(u).exists():
-                    paths.append(u)
         for p in paths:
             out.append(known.get(str(p)) or hash_image(str(p)))
         return out

@@ -208,10 +208,22 @@ def _store_images(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(cast(Table, ListingImage.__table__)), fresh)
 
 
+#: The largest photo file whose hash is taken (a listing's local path may name anything, /dev/zero too).
+MAX_PHOTO_BYTES = 64 * 1024 * 1024
+
+
 def _sha256(path: str | None) -> str | None:
+    """SHA-256 of a regular file of at most :data:`MAX_PHOTO_BYTES`, read in chunks; None otherwise."""
     if not path:
         return None
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        p = Path(path)
+        if not p.is_file() or p.stat().st_size > MAX_PHOTO_BYTES:
+            return None
+        digest = hashlib.sha256()
+        with p.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
     except OSError:
         return None

@@ -429,3 +429,23 @@ def test_a_contact_id_printed_on_a_photo_is_a_contact(tmp_path: Path) -> None:
     assert any("vel_8899" in text.lower() for text in result.photo_text.values()), result.photo_text
     assert {(c["kind"], c["value"]) for c in result.contacts} >= {("wechat", "vel_8899")}, result.contacts
     assert any(c["field"] == "photo" for c in result.contacts)
+
+
+def test_image_urls_are_never_read_as_local_files(tmp_path: Path) -> None:
+    """A listing's ``image_urls`` are the platform's: ``file://`` and bare paths there are not opened."""
+    import shutil
+
+    from markwatch.brand import resolve_brand
+    from matchers import Matcher
+
+    brand = resolve_brand("veloria")
+    copy = tmp_path / "copy.jpg"
+    shutil.copy(brand.reference_images[0], copy)
+    matcher = Matcher(brand, ocr="off")
+    for urls in ([copy.as_uri()], [str(copy)]):
+        result = matcher.score({"platform": "taobao", "item_id": "1", "title": "女包", "image_urls": urls})
+        assert result.image_hashes == [] and not any(
+            r.kind == "image" and r.weight > 0 for r in result.reasons
+        )
+    own = matcher.score({"platform": "taobao", "item_id": "1", "title": "女包", "image_paths": [str(copy)]})
+    assert own.image_hashes and any(r.kind == "image" and r.weight > 0 for r in own.reasons)
