@@ -272,9 +272,9 @@ def test_mark_and_brand_photo_at_full_price(veloria: Matcher, tmp_path: Path) ->
     assert any(x.data.get("trick") == "brand-photo" for x in r.reasons)
 
 
-def test_file_urls_are_read(veloria: Matcher, tmp_path: Path) -> None:
+def test_local_photos_come_from_image_paths(veloria: Matcher, tmp_path: Path) -> None:
     path = make_photo("official:veloria/official/bag-2.jpg|q:50", tmp_path)
-    r = veloria.score(listing(title="女包", image_urls=[path.as_uri()]))
+    r = veloria.score(listing(title="女包", image_paths=[str(path)]))
     assert r.image_hashes and "error" not in r.image_hashes[0]
     assert r.suspect
 
