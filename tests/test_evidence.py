@@ -189,7 +189,7 @@ def test_capture_live_gone_and_failed(fake_sandbox: str, tmp_path: Path) -> None
         got = {name: cap.capture(t, tmp_path) for name, t in TARGETS.items()}
     live = got["live"]
     assert live.state == "live" and live.http_status == 200 and live.directory is not None
-    assert set(live.files) == {"screenshot.png", "page.html"}
+    assert set(live.files) == {"screenshot.png", "page.html", "page.warc.gz", "video.webm", "capture-log.json"}
     for name, digest in live.files.items():
         assert sha256_file(live.directory / name) == digest
     manifest = json.loads((live.directory / "manifest.json").read_text(encoding="utf-8"))
@@ -279,7 +279,7 @@ def test_cli_capture_records_and_verify_catches_tampering(
 def test_capture_without_chromium_is_one_line(
     sqlite_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import crawler.evidence as ev
+    import evidence.capture as ev
 
     monkeypatch.setattr(ev, "CHROMIUM", str(tmp_path / "no-chromium"))
     with Session(sqlite_db) as s, s.begin():
