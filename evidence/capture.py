@@ -575,6 +575,7 @@ class Capturer:
             },
             "requested_url": cap.requested_url,
             "final_url": cap.final_url,
+            "loaded_url": real_url(cap.final_url, self.sandbox) if cap.final_url else None,
             "http_status": cap.http_status,
             "captured_at": cap.captured_at.isoformat() + "Z",
             "state": cap.state,

@@ -57,7 +57,7 @@ def _run(*args: str, cwd: Path) -> None:
 
 
 @dataclass
-class TestCA:
+class LocalCA:
     dir: Path
 
     @property
@@ -81,7 +81,7 @@ class TestCA:
             return r.read_bytes()
 
 
-def make_ca(directory: Path, name: str = "markwatch test") -> TestCA:
+def make_ca(directory: Path, name: str = "markwatch test") -> LocalCA:
     """A CA and a TSA certificate it issued (EKU timeStamping, critical), made with the openssl CLI."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "openssl.cnf").write_text(CNF.format(cn=f"{name} CA", dir=directory), encoding="utf-8")
@@ -94,11 +94,11 @@ def make_ca(directory: Path, name: str = "markwatch test") -> TestCA:
          "-config", "tsa.cnf", cwd=d)  # fmt: skip
     _run("x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "2",
          "-days", "3650", "-extfile", "openssl.cnf", "-extensions", "tsa_ext", "-out", "tsa.pem", cwd=d)  # fmt: skip
-    return TestCA(directory)
+    return LocalCA(directory)
 
 
 @contextmanager
-def serve_tsa(ca: TestCA) -> Iterator[str]:
+def serve_tsa(ca: LocalCA) -> Iterator[str]:
     """The TSA at ``http://127.0.0.1:PORT/tsr``; yields its URL."""
 
     class Handler(BaseHTTPRequestHandler):

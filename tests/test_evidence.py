@@ -189,7 +189,13 @@ def test_capture_live_gone_and_failed(fake_sandbox: str, tmp_path: Path) -> None
         got = {name: cap.capture(t, tmp_path) for name, t in TARGETS.items()}
     live = got["live"]
     assert live.state == "live" and live.http_status == 200 and live.directory is not None
-    assert set(live.files) == {"screenshot.png", "page.html", "page.warc.gz", "video.webm", "capture-log.json"}
+    assert set(live.files) == {
+        "screenshot.png",
+        "page.html",
+        "page.warc.gz",
+        "video.webm",
+        "capture-log.json",
+    }
     for name, digest in live.files.items():
         assert sha256_file(live.directory / name) == digest
     manifest = json.loads((live.directory / "manifest.json").read_text(encoding="utf-8"))
