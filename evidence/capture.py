@@ -666,13 +666,35 @@ def _exchanges(seen: Sequence[Any], sandbox: str | None) -> list[Exchange]:
                 request_headers=dict(req.headers),
                 status=r.status,
                 status_text=r.status_text or "",
-                headers=list(r.headers.items()),
+                headers=_relabel(list(r.headers.items()), body),
                 body=body,
                 at=dt.datetime.now(dt.UTC),
                 resource_type=req.resource_type,
                 request_body=req.post_data_buffer,
             )
         )
+    return out
+
+
+CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+
+
+def _relabel(headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:
+    """Chromium hands text bodies over decoded, in UTF-8: label them so (a GBK page stays readable in
+    the archive), keeping the original label in ``X-Markwatch-Original-Charset``."""
+    out = []
+    for k, v in headers:
+        m = CHARSET.search(v) if k.lower() == "content-type" else None
+        if m and m.group(1).lower() not in ("utf-8", "utf8"):
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError:
+                out.append((k, v))
+                continue
+            out.append((k, CHARSET.sub("charset=utf-8", v)))
+            out.append(("X-Markwatch-Original-Charset", m.group(1)))
+        else:
+            out.append((k, v))
     return out
 
 
