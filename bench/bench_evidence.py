@@ -24,9 +24,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from evidence.capture import Capturer, CaptureTarget  # noqa: E402
-from evidence.settings import EvidenceSettings  # noqa: E402
-from evidence.timestamp import stamp_run  # noqa: E402
+from evidence.capture import Capturer, CaptureTarget
+from evidence.settings import EvidenceSettings
+from evidence.timestamp import stamp_run
+
+NOT_WARC = (
+    "screenshot.png",
+    "page.html",
+    "video.webm",
+    "capture-log.json",
+    "manifest.json",
+    "timestamp.tsr",
+    "timestamp.json",
+    "tsa-ca.pem",
+)
 
 
 def _targets(sb: object, n: int) -> list[CaptureTarget]:
@@ -37,7 +48,9 @@ def _targets(sb: object, n: int) -> list[CaptureTarget]:
     ]
 
 
-def _run(full: bool, sandbox: str, targets: list[CaptureTarget], out: Path, tsa: EvidenceSettings | None) -> float:
+def _run(
+    full: bool, sandbox: str, targets: list[CaptureTarget], out: Path, tsa: EvidenceSettings | None
+) -> float:
     t0 = time.perf_counter()
     with Capturer(sandbox=sandbox, full=full) as cap:
         caps = [cap.capture(t, out) for t in targets]
@@ -84,12 +97,14 @@ def main() -> None:
         plain_dirs = [d for d in (work / "plain-0").iterdir() if d.is_dir()]
 
         def size(dirs: list[Path], skip: tuple[str, ...] = ()) -> float:
-            total = sum(p.stat().st_size for d in dirs for p in d.iterdir() if p.is_file() and p.name not in skip)
+            total = sum(
+                p.stat().st_size for d in dirs for p in d.iterdir() if p.is_file() and p.name not in skip
+            )
             return total / max(1, len(dirs)) / 1e6
 
         print(f"size per listing: plain {size(plain_dirs):.2f} MB; full {size(full_dirs):.2f} MB "
               f"(without the video {size(full_dirs, ('video.webm',)):.2f} MB; "
-              f"WARC alone {size(full_dirs, tuple(n for n in ('screenshot.png', 'page.html', 'video.webm', 'capture-log.json', 'manifest.json', 'timestamp.tsr', 'timestamp.json', 'tsa-ca.pem'))):.2f} MB)")  # fmt: skip
+              f"WARC alone {size(full_dirs, NOT_WARC):.2f} MB)")  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -61,7 +61,7 @@ def platform_cookies(platform: str, environ: Mapping[str, str] | None = None) ->
 
 
 def cookie_source(environ: Mapping[str, str] | None = None) -> Any:
-    """A :data:`evidence.capture.CookieSource`: the account's name (where its cookies come from) and cookies."""
+    """A :data:`evidence.capture.CookieSource`: the account's name (where its cookies come from), cookies."""
     env = os.environ if environ is None else environ
 
     def source(platform: str) -> tuple[str, list[dict[str, Any]]]:

@@ -331,7 +331,7 @@ class Capturer:
                 executable_path=self.executable,
                 args=list(CHROMIUM_ARGS),
                 headless=True,
-                proxy=self.proxy,  # type: ignore[arg-type]
+                proxy=self.proxy,
             )
             if not self.full:
                 self._context = self._new_context(None)

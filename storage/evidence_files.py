@@ -99,7 +99,8 @@ class PackageExtras:
                     if not src.is_file() or sha256_file(src) != photo.get("sha256"):
                         raise UserError(
                             f"test-buy photo {file or src} of test buy {buy.id} is missing or changed: "
-                            "put it back in the photo store (or record the test buy again); nothing was written"
+                            "put it back in the photo store (or record the test buy again); "
+                            "nothing was written"
                         )
                     target = cdir / "testbuys" / file
                     target.parent.mkdir(parents=True, exist_ok=True)
@@ -196,9 +197,9 @@ def verify_md(root: Path, extras: PackageExtras, links: int) -> str:
         "",
         "## 2. Each capture was timestamped by a time-stamping authority (RFC 3161)",
         "",
-        "Each capture run was timestamped once: the SHA-256 hashes of the run's capture manifests are the",
-        "leaves of a Merkle tree; a parent is the SHA-256 of its two children's hex strings written one after",
-        "the other (`printf '%s%s' LEFT RIGHT | sha256sum`); a node without a sibling is carried up as it is.",
+        "Each capture run was timestamped once: the SHA-256 hashes of the run's capture manifests are",
+        "the leaves of a Merkle tree; a parent is the SHA-256 of its two children's hex strings written one",
+        "after the other (`printf '%s%s' LEFT RIGHT | sha256sum`); a node without a sibling is carried up.",
         "The authority signed the SHA-256 of the root's 64 hex characters. `timestamp.json` in each capture",
         "holds the proof (the siblings from the manifest up: `L` = the sibling is on the left). The commands",
         "below recompute the root from `manifest.json`, compare it with the recorded root, and have OpenSSL",

@@ -93,7 +93,8 @@ def make_ca(directory: Path, name: str = "markwatch test") -> LocalCA:
     _run("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr",
          "-config", "tsa.cnf", cwd=d)  # fmt: skip
     _run("x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "2",
-         "-days", "3650", "-extfile", "openssl.cnf", "-extensions", "tsa_ext", "-out", "tsa.pem", cwd=d)  # fmt: skip
+         "-days", "3650", "-extfile", "openssl.cnf", "-extensions", "tsa_ext", "-out", "tsa.pem",
+         cwd=d)  # fmt: skip
     return LocalCA(directory)
 
 

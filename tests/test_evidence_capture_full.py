@@ -72,7 +72,12 @@ def test_full_capture_of_a_sandbox_listing(sqlite_db: Engine, tmp_path: Path) ->
     assert "1 captured, 0 gone, 0 failed, 4 refused" in result.output
     for lid, why in zip(
         ids[1:],
-        ("scheme 'file'", "host '127.0.0.1' is not one of taobao's own", "scheme 'javascript'", "unknown platform"),
+        (
+            "scheme 'file'",
+            "host '127.0.0.1' is not one of taobao's own",
+            "scheme 'javascript'",
+            "unknown platform",
+        ),
         strict=True,
     ):
         assert f"listing {lid}: not captured: " in result.output and why in result.output
@@ -84,7 +89,14 @@ def test_full_capture_of_a_sandbox_listing(sqlite_db: Engine, tmp_path: Path) ->
         assert ev.listing_id == ids[0] and ev.state == "live" and ev.detail["timestamp"]["tsa_url"] == tsa_url
     d = Path(ev.directory)
     assert d.parent == out.resolve() and d.name.startswith(f"L{ids[0]}-")
-    expected = {"screenshot.png", "page.html", "page.warc.gz", "video.webm", "capture-log.json", "manifest.json"}
+    expected = {
+        "screenshot.png",
+        "page.html",
+        "page.warc.gz",
+        "video.webm",
+        "capture-log.json",
+        "manifest.json",
+    }
     assert expected | {"timestamp.tsr", "timestamp.json", "tsa-ca.pem"} == {p.name for p in d.iterdir()}
     manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
 
@@ -114,7 +126,9 @@ def test_full_capture_of_a_sandbox_listing(sqlite_db: Engine, tmp_path: Path) ->
     archived = responses(d / "page.warc.gz")
     assert url in archived and str(item["title"]) in archived[url].body.decode("utf-8")
     photos = [
-        u for u, r in archived.items() if any(k.lower() == "content-type" and v.startswith("image/") for k, v in r.headers)
+        u
+        for u, r in archived.items()
+        if any(k.lower() == "content-type" and v.startswith("image/") for k, v in r.headers)
     ]
     assert photos and all("alicdn.com" in u or "taobao" in u for u in photos)
     assert sum(1 for k, _ in kinds if k == "request") == sum(1 for k, _ in kinds if k == "response")
@@ -125,10 +139,9 @@ def test_full_capture_of_a_sandbox_listing(sqlite_db: Engine, tmp_path: Path) ->
     video = (d / "video.webm").read_bytes()
     assert video[:4] == b"\x1a\x45\xdf\xa3" and len(video) > 2000
     if shutil.which("ffprobe"):
-        probe = subprocess.run(
-            ["ffprobe", "-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "json",
-             str(d / "video.webm")], capture_output=True, text=True, check=True, timeout=60,
-        )  # fmt: skip
+        cmd = ["ffprobe", "-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames"]
+        cmd += ["-of", "json", str(d / "video.webm")]
+        probe = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60)
         assert int(json.loads(probe.stdout)["streams"][0]["nb_read_frames"]) >= 5
 
     # the capture log
@@ -139,7 +152,9 @@ def test_full_capture_of_a_sandbox_listing(sqlite_db: Engine, tmp_path: Path) ->
     assert any(sandbox_url in n["url"] for n in log["navigations"])
 
     # verify: files, tree and token
-    result = CliRunner().invoke(cli, ["--db", db, "evidence", "verify", str(out), "--against-db", "--ca", str(ca.ca)])
+    result = CliRunner().invoke(
+        cli, ["--db", db, "evidence", "verify", str(out), "--against-db", "--ca", str(ca.ca)]
+    )
     assert result.exit_code == 0, result.output
     assert "1 timestamp(s) verify" in result.output
 
@@ -169,7 +184,9 @@ def test_plain_capture_keeps_todays_files(tmp_path: Path) -> None:
     assert got.state == "live" and set(got.files) == {"screenshot.png", "page.html"}
 
 
-def test_no_tsa_says_no_trusted_time(sqlite_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_tsa_says_no_trusted_time(
+    sqlite_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sandbox import serve
 
     for var in ("MARKWATCH_TSA_URL", "MARKWATCH_TSA_CA", "MARKWATCH_SETTINGS"):

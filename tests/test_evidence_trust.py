@@ -315,7 +315,9 @@ def test_package_carries_tokens_proofs_warcs_videos_and_test_buys(
         assert s.scalars(select(Buy)).one().listing_id == ids[0]
     moved = tmp_path / "sent" / "pkg"
     shutil.copytree(pkg, moved)
-    r = CliRunner().invoke(cli, ["--db", str(sqlite_db.url), "evidence", "verify", str(moved), "--against-db"])
+    r = CliRunner().invoke(
+        cli, ["--db", str(sqlite_db.url), "evidence", "verify", str(moved), "--against-db"]
+    )
     assert r.exit_code == 0, r.output
     assert "4 manifest(s) matched the database" in r.output  # the package's and its three captures'
 
@@ -339,7 +341,9 @@ def test_verify_md_commands_pass_with_openssl_alone(
     assert done.returncode != 0
 
 
-def test_no_video_leaves_videos_out_but_verifies(sqlite_db: Engine, tmp_path: Path, tsa: EvidenceSettings) -> None:
+def test_no_video_leaves_videos_out_but_verifies(
+    sqlite_db: Engine, tmp_path: Path, tsa: EvidenceSettings
+) -> None:
     pkg, _ = _package(sqlite_db, tmp_path, tsa, "--no-video")
     assert not list(pkg.rglob("video.webm"))
     data = json.loads((pkg / "manifest.json").read_text(encoding="utf-8"))
@@ -363,19 +367,37 @@ def test_testbuy_receive_and_history(sqlite_db: Engine, tmp_path: Path) -> None:
               "2026-11-20T09:30", "--store", str(store)]
     )  # fmt: skip
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(cli, ["--db", db, "testbuy", "receive", "1", "--at", "2026-11-19", "--store", str(store)])
+    r = CliRunner().invoke(
+        cli, ["--db", db, "testbuy", "receive", "1", "--at", "2026-11-19", "--store", str(store)]
+    )
     assert r.exit_code == 2 and "before the order" in r.output
     r = CliRunner().invoke(
-        cli, ["--db", db, "testbuy", "receive", "1", "--at", "2026-11-24", "--photo", str(photo), "--store", str(store)]
+        cli,
+        [
+            "--db",
+            db,
+            "testbuy",
+            "receive",
+            "1",
+            "--at",
+            "2026-11-24",
+            "--photo",
+            str(photo),
+            "--store",
+            str(store),
+        ],
     )
     assert r.exit_code == 0, r.output
     assert [p.name for p in store.iterdir()] == [f"{sha256_file(photo)}.jpg"]
     r = CliRunner().invoke(cli, ["--db", db, "review", str(ids[0]), "--history"])
     assert r.exit_code == 0, r.output
     assert "test buy 1" in r.output and "order A-1" in r.output and "received 2026-11-24" in r.output
-    r = CliRunner().invoke(cli, ["--db", db, "testbuy", "add", "999", "--order", "x", "--paid", "1", "--at", "2026-11-20"])
+    r = CliRunner().invoke(
+        cli, ["--db", db, "testbuy", "add", "999", "--order", "x", "--paid", "1", "--at", "2026-11-20"]
+    )
     assert r.exit_code == 2 and "no listing with id 999" in r.output
     r = CliRunner().invoke(
-        cli, ["--db", db, "testbuy", "add", str(ids[0]), "--order", "x", "--paid", "nan", "--at", "2026-11-20"]
+        cli,
+        ["--db", db, "testbuy", "add", str(ids[0]), "--order", "x", "--paid", "nan", "--at", "2026-11-20"],
     )
     assert r.exit_code == 2

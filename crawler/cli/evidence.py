@@ -174,9 +174,9 @@ def capture(
                         kept.append((row.id, result.directory))
                 if result.state != "live":
                     why = result.detail.get("gone") or result.detail.get("error") or ""
+                    item = escape_line(t.item_id)
                     click.echo(
-                        f"listing {t.listing_id} ({t.platform} {escape_line(t.item_id)}): {result.state}: {why}",
-                        err=True,
+                        f"listing {t.listing_id} ({t.platform} {item}): {result.state}: {why}", err=True
                     )
     refused_text = f", {refused} refused" if refused else ""
     click.echo(
@@ -251,7 +251,7 @@ def stamp(directory: Path, settings_file: Path | None) -> None:
 
     \b
     Example:
-        MARKWATCH_TSA_URL=https://freetsa.org/tsr MARKWATCH_TSA_CA=cacert.pem markwatch evidence stamp evidence/
+        MARKWATCH_TSA_URL=https://freetsa.org/tsr MARKWATCH_TSA_CA=ca.pem markwatch evidence stamp evidence/
     """
     import json
 

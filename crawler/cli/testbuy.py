@@ -79,7 +79,8 @@ def add(
 
     \b
     Example:
-        markwatch testbuy add 12 --order 3021556677 --paid 299 --at 2026-11-20 --photo order.png --notary "Xuhui Notary Office"
+        markwatch testbuy add 12 --order 3021556677 --paid 299 --at 2026-11-20 --photo order.png
+        markwatch testbuy add 12 --order 3021556678 --paid 299 --at 2026-11-21 --notary "Xuhui Notary"
     """
     from evidence.testbuys import add_test_buy
 
