@@ -271,8 +271,8 @@ def test_cli_capture_records_and_verify_catches_tampering(
     assert CliRunner().invoke(cli, ["evidence", "verify", str(out)]).exit_code == 0
     result = CliRunner().invoke(cli, ["--db", db, "evidence", "verify", str(out), "--against-db"])
     assert result.exit_code == 1, result.output
-    assert "2 capture(s) checked against the database" in result.output
-    assert f"CHANGED  {manifest.relative_to(out).as_posix()} (not the manifest recorded" in result.output
+    assert "1 manifest(s) matched the database" in result.output  # the gone capture's
+    assert f"NOT IN DB {manifest.relative_to(out).as_posix()} (evidence-capture" in result.output
     # the package refuses the changed capture and writes nothing
     result = CliRunner().invoke(
         cli, ["--db", db, "takedown", "export", "--platform", "taobao", "--brand", "veloria", "--out",
