@@ -39,6 +39,7 @@ serial = $dir/tsaserial
 crypto_device = builtin
 signer_cert = $dir/tsa.pem
 signer_key = $dir/tsa.key
+{certs}
 signer_digest = sha256
 default_policy = 1.2.3.4.1
 other_policies = 1.2.3.4.5
@@ -81,11 +82,18 @@ class LocalCA:
             return r.read_bytes()
 
 
-def make_ca(directory: Path, name: str = "markwatch test") -> LocalCA:
-    """A CA and a TSA certificate it issued (EKU timeStamping, critical), made with the openssl CLI."""
+def make_ca(directory: Path, name: str = "markwatch test", *, chain: bool = False) -> LocalCA:
+    """A CA and a TSA certificate it issued (EKU timeStamping, critical), made with the openssl CLI.
+
+    With ``chain`` the tokens carry the CA certificate too (OpenSSL then writes the certificate SET
+    unsorted, which rfc3161-client's strict reader refuses: OpenSSL checks those tokens).
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "openssl.cnf").write_text(CNF.format(cn=f"{name} CA", dir=directory), encoding="utf-8")
-    (directory / "tsa.cnf").write_text(CNF.format(cn=f"{name} TSA", dir=directory), encoding="utf-8")
+    certs = "certs = $dir/ca.pem" if chain else ""
+    cnf = CNF.format(cn=f"{name} CA", dir=directory, certs=certs)
+    (directory / "openssl.cnf").write_text(cnf, encoding="utf-8")
+    cnf = CNF.format(cn=f"{name} TSA", dir=directory, certs=certs)
+    (directory / "tsa.cnf").write_text(cnf, encoding="utf-8")
     (directory / "tsaserial").write_text("01\n", encoding="utf-8")
     d = directory
     _run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days",

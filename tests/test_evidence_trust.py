@@ -401,3 +401,38 @@ def test_testbuy_receive_and_history(sqlite_db: Engine, tmp_path: Path) -> None:
         ["--db", db, "testbuy", "add", str(ids[0]), "--order", "x", "--paid", "nan", "--at", "2026-11-20"],
     )
     assert r.exit_code == 2
+
+
+def test_a_tsa_that_sends_its_chain_is_checked_by_openssl(
+    tmp_path: Path, cas: tuple[LocalCA, LocalCA]
+) -> None:
+    chained = make_ca(tmp_path / "chained", "chained", chain=True)
+    with serve_tsa(chained) as url:
+        settings = EvidenceSettings(tsa_url=url, tsa_ca_file=chained.ca)
+        out = tmp_path / "e"
+        stamp_run(settings, [_capture(out, 1), _capture(out, 2)])
+    code, text = _verify(str(out))
+    assert code == 0 and "2 timestamp(s) verify" in text, text
+    code, text = _verify(str(out), "--ca", str(cas[1].ca))
+    assert code == 1 and "wrong certificate" in text
+    manifest = out / "L1-20261120T090000Z" / "manifest.json"
+    other = tmp_path / "other"
+    with serve_tsa(chained) as url:
+        stamp_run(EvidenceSettings(tsa_url=url, tsa_ca_file=chained.ca), [_capture(other, 5)])
+    shutil.copy2(other / "L5-20261120T090000Z" / "timestamp.tsr", manifest.parent / "timestamp.tsr")
+    code, text = _verify(str(out))
+    assert code == 1 and "L1-20261120T090000Z/timestamp.tsr: the token is for another root" in text
+
+
+def test_the_openssl_path_names_what_broke(run: Path, cas: tuple[LocalCA, LocalCA]) -> None:
+    from evidence.timestamp import _check_with_openssl, _openssl_time, message_for, token_time
+
+    d = run / "L1-20261120T090000Z"
+    token = (d / "timestamp.tsr").read_bytes()
+    root = json.loads((d / "timestamp.json").read_text(encoding="utf-8"))["root"]
+    good = cas[0].ca.read_bytes()
+    assert _check_with_openssl(token, message_for(root), good) is None
+    assert "another root" in str(_check_with_openssl(token, message_for("0" * 64), good))
+    assert "wrong certificate" in str(_check_with_openssl(token, message_for(root), cas[1].ca.read_bytes()))
+    assert "not an RFC 3161" in str(_check_with_openssl(b"garbage", message_for(root), good))
+    assert _openssl_time(token) == token_time(token).replace(microsecond=0)
