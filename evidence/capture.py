@@ -279,6 +279,20 @@ def proxy_settings(proxy: str | None) -> tuple[dict[str, str] | None, str]:
     return settings, name
 
 
+def resolver_rules() -> str:
+    """Chromium's ``--host-resolver-rules``: only the platforms' own hosts resolve.
+
+    A listing page (or a redirect, which the browser follows unseen by request routing) can then
+    never reach a host that is not a platform's: the name does not resolve. Through a proxy the proxy
+    resolves names; the check after load (:func:`platform_url_problem` on the final URL) still holds.
+    """
+    from markwatch.platforms import REGISTRY
+
+    domains = sorted({d for p in REGISTRY.values() for d in p.own_domains})
+    excluded = ", ".join(f"EXCLUDE {d}, EXCLUDE *.{d}" for d in domains)
+    return f"--host-resolver-rules=MAP * ~NOTFOUND, {excluded}"
+
+
 #: Returns the account's name and its cookies (Playwright's shape) for a platform.
 CookieSource = Callable[[str], tuple[str, list[dict[str, Any]]]]
 
@@ -327,9 +341,12 @@ class Capturer:
 
         self._pw = sync_playwright().start()
         try:
+            args = list(CHROMIUM_ARGS)
+            if not self.sandbox:
+                args.append(resolver_rules())
             self._browser = self._pw.chromium.launch(
                 executable_path=self.executable,
-                args=list(CHROMIUM_ARGS),
+                args=args,
                 headless=True,
                 proxy=self.proxy,
             )
@@ -399,6 +416,7 @@ class Capturer:
             return cap
         requested = rewrite_origin(target.url, self.sandbox)
         cap = Capture(target=target, state="failed", captured_at=_utcnow(), requested_url=requested)
+        navigated: list[str] = []
         video_dir = tempfile.mkdtemp(prefix="markwatch-video-") if self.video else None
         context = self._new_context(video_dir) if self.full else self._context
         page: Any = None
@@ -407,6 +425,12 @@ class Capturer:
             account = self._account_cookies(context, target.platform)
             cookie_names = sorted({c["name"] for c in context.cookies()}) if self.full else []
             page = context.new_page()
+            page.on(
+                "request",
+                lambda r: navigated.append(r.url)
+                if r.is_navigation_request() and r.frame.parent_frame is None
+                else None,
+            )
             seen: list[Any] = []
             navigations: list[dict[str, str]] = []
             if self.full:
@@ -424,6 +448,13 @@ class Capturer:
                 response = page.goto(requested, wait_until="load", timeout=self.timeout_ms)
             except PlaywrightError as exc:
                 cap.detail["error"] = str(exc).splitlines()[0]
+                away = _off_platform(target.platform, navigated, self.sandbox)
+                if away:
+                    cap.detail["error"] = f"the page went off the platform ({away[:200]}): not captured"
+                return cap
+            away = _off_platform(target.platform, [*navigated, page.url], self.sandbox)
+            if away:
+                cap.detail["error"] = f"the page went off the platform ({away[:200]}): not captured"
                 return cap
             # a page that keeps polling: what has loaded by then is what we keep
             with suppress(PlaywrightError):
@@ -607,6 +638,15 @@ class Capturer:
                 ),
             )
         return data
+
+
+def _off_platform(platform: str, urls: Sequence[str], sandbox: str | None) -> str | None:
+    """The first URL the tab went to that is not the platform's own (sandbox URLs read as real)."""
+    for url in urls:
+        real = real_url(url, sandbox)
+        if real.startswith(("http://", "https://")) and platform_url_problem(platform, real) is not None:
+            return real
+    return None
 
 
 def _new_directory(out_root: Path, target: CaptureTarget, when: dt.datetime) -> Path:
