@@ -9,6 +9,7 @@ hash in the database (:class:`~storage.models.EvidencePackage`).
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import shutil
 from collections.abc import Sequence
@@ -57,6 +58,50 @@ def test_buys_for(session: Session, listing_ids: Sequence[int]) -> dict[int, lis
 test_buys_for.__test__ = False  # type: ignore[attr-defined]
 
 
+HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def checked_record(path: Path, manifest: Path) -> dict[str, Any]:
+    """A capture's ``timestamp.json``, checked before its values go into VERIFY.md's shell lines: the
+    leaf is the manifest's hash, every step is ``L``/``R`` and 64 hex digits, and they lead to the root."""
+    import hashlib
+
+    from storage.exports import sha256_file
+
+    def damaged(why: str) -> UserError:
+        return UserError(f"{path}: the timestamp record is damaged ({why}): it cannot be packaged")
+
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise damaged("not JSON") from None
+    if not isinstance(record, dict):
+        raise damaged("not a record")
+    leaf, root, proof = record.get("leaf"), record.get("root"), record.get("proof")
+    if not (
+        isinstance(leaf, str) and HEX64.fullmatch(leaf) and isinstance(root, str) and HEX64.fullmatch(root)
+    ):
+        raise damaged("leaf or root is not a SHA-256")
+    if leaf != sha256_file(manifest):
+        raise damaged("the manifest changed since it was timestamped")
+    h = leaf
+    for step in proof if isinstance(proof, list) else [None]:
+        if not (isinstance(step, list) and len(step) == 2 and step[0] in ("L", "R")):
+            raise damaged("malformed proof step")
+        sib = step[1]
+        if not (isinstance(sib, str) and HEX64.fullmatch(sib)):
+            raise damaged("a proof step is not a SHA-256")
+        pair = sib + h if step[0] == "L" else h + sib
+        h = hashlib.sha256(pair.encode("ascii")).hexdigest()
+    if h != root:
+        raise damaged("the proof does not lead to the root")
+    clean = {
+        k: "".join(c for c in str(record.get(k, "")) if c.isprintable())[:200]
+        for k in ("gen_time", "tsa_url")
+    }
+    return {**record, **clean}
+
+
 @dataclass
 class PackageExtras:
     """Options and what was added, for one package being written."""
@@ -77,7 +122,7 @@ class PackageExtras:
         rel = dest.relative_to(root).as_posix()
         record = dest / "timestamp.json"
         if record.is_file():
-            self.stamped.append((rel, json.loads(record.read_text(encoding="utf-8"))))
+            self.stamped.append((rel, checked_record(record, dest / "manifest.json")))
         elif (dest / "manifest.json").is_file():
             self.untimed.append(rel)
         if self.no_video and (dest / VIDEO).is_file():

@@ -436,3 +436,22 @@ def test_the_openssl_path_names_what_broke(run: Path, cas: tuple[LocalCA, LocalC
     assert "wrong certificate" in str(_check_with_openssl(token, message_for(root), cas[1].ca.read_bytes()))
     assert "not an RFC 3161" in str(_check_with_openssl(b"garbage", message_for(root), good))
     assert _openssl_time(token) == token_time(token).replace(microsecond=0)
+
+
+def test_a_doctored_proof_never_reaches_verify_md(
+    sqlite_db: Engine, tmp_path: Path, tsa: EvidenceSettings
+) -> None:
+    with Session(sqlite_db) as s, s.begin():
+        bid = brand_row(s)
+        recs = [record("1")]
+        ids = ids_of(add_listings(s, bid, recs), recs)
+        set_status(s, ids, "confirmed", actor="lin", at=T0)
+        (d,) = _db_captures(s, tmp_path / "ev", ids, tsa)
+    proof = d / "timestamp.json"
+    data = json.loads(proof.read_text(encoding="utf-8"))
+    data["proof"] = [["R", '"; touch /tmp/pwned-by-markwatch; "']]
+    proof.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "pkg"
+    args = ["--db", str(sqlite_db.url), "takedown", "export", "--platform", "taobao", "--brand", "veloria"]
+    r = CliRunner().invoke(cli, [*args, "--out", str(out)])
+    assert r.exit_code == 2 and "timestamp record is damaged" in r.output and not out.exists()
