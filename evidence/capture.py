@@ -40,8 +40,10 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -331,6 +333,8 @@ class Capturer:
         self._context: Any = None
         self._cookies_for: set[str] = set()
         self.warnings: list[str] = []
+        self._user_agent: str | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="markwatch-band")
 
     def __enter__(self) -> Capturer:
         check_chromium(self.executable)
@@ -370,6 +374,7 @@ class Capturer:
         return context
 
     def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True)
         try:
             if self._browser is not None:
                 self._browser.close()
@@ -421,15 +426,18 @@ class Capturer:
         context = self._new_context(video_dir) if self.full else self._context
         page: Any = None
         directory: Path | None = None
+        banded: Future[int] | None = None
         try:
             account = self._account_cookies(context, target.platform)
             cookie_names = sorted({c["name"] for c in context.cookies()}) if self.full else []
             page = context.new_page()
             page.on(
                 "request",
-                lambda r: navigated.append(r.url)
-                if r.is_navigation_request() and r.frame.parent_frame is None
-                else None,
+                lambda r: (
+                    navigated.append(r.url)
+                    if r.is_navigation_request() and r.frame.parent_frame is None
+                    else None
+                ),
             )
             seen: list[Any] = []
             navigations: list[dict[str, str]] = []
@@ -437,11 +445,16 @@ class Capturer:
                 page.on("response", lambda r: seen.append(r))
                 page.on(
                     "framenavigated",
-                    lambda frame: navigations.append(
-                        {"at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "url": frame.url}
-                    )
-                    if frame == page.main_frame
-                    else None,
+                    lambda frame: (
+                        navigations.append(
+                            {
+                                "at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+                                "url": frame.url,
+                            }
+                        )
+                        if frame == page.main_frame
+                        else None
+                    ),
                 )
             started = dt.datetime.now(dt.UTC)
             try:
@@ -499,7 +512,8 @@ class Capturer:
                 loaded = real_url(page.url, self.sandbox)
                 band = band_lines(loaded, cap.captured_at, account, self.proxy_name, html_sha)
                 cap.detail["band"] = band
-                cap.detail["band_height"] = write_banded(shot, band, directory / SCREENSHOT)
+                # drawn in a thread while the browser goes on (PIL releases the GIL to encode)
+                banded = self._pool.submit(write_banded, shot, band, directory / SCREENSHOT)
                 cap.detail["redirects"] = _redirect_chain(seen, page, self.sandbox)
                 exchanges = _exchanges(seen, self.sandbox)
                 summary = write_warc(
@@ -514,7 +528,9 @@ class Capturer:
                     },
                 )
                 cap.detail["warc"] = {"records": summary.records, "responses": summary.responses}
-                user_agent = str(page.evaluate("navigator.userAgent"))
+                if self._user_agent is None:  # the same for every page of this browser
+                    self._user_agent = str(page.evaluate("navigator.userAgent"))
+                user_agent = self._user_agent
                 log = self._log(cap, account, cookie_names, navigations, user_agent, started, summary.urls)
                 (directory / LOG).write_text(json.dumps(log, ensure_ascii=False, indent=2) + "\n", "utf-8")
             page.close()
@@ -526,17 +542,25 @@ class Capturer:
                     made = sorted(Path(video_dir).glob("*.webm"))
                     if made:
                         shutil.move(str(made[-1]), directory / VIDEO)
+            if banded is not None:
+                cap.detail["band_height"] = banded.result()
             cap.files = {p.name: sha256_file(p) for p in sorted(directory.iterdir()) if p.is_file()}
             cap.directory = directory
             cap.manifest_sha256 = write_manifest(directory, self._manifest(cap))
             return cap
         except PlaywrightError as exc:  # the page or the browser broke mid-capture: no evidence kept
+            if banded is not None:
+                with suppress(Exception):
+                    banded.result()
             cap.state, cap.directory, cap.files, cap.manifest_sha256 = "failed", None, {}, None
             cap.detail["error"] = (str(exc).splitlines() or [type(exc).__name__])[0]
             if directory is not None:
                 shutil.rmtree(directory, ignore_errors=True)
             return cap
         except BaseException:
+            if banded is not None:
+                with suppress(Exception):
+                    banded.result()
             if directory is not None:
                 shutil.rmtree(directory, ignore_errors=True)
             raise
@@ -752,14 +776,21 @@ BAND_BG = (17, 24, 39)
 BAND_FG = (255, 255, 255)
 
 
-def write_banded(png: bytes, lines: Sequence[str], target: Path, size: int = 18) -> int:
-    """The screenshot ``png`` under a dark band carrying ``lines``; returns the band's height."""
-    from PIL import Image, ImageDraw, ImageFont
+@lru_cache(maxsize=4)
+def _band_font(size: int) -> Any:
+    from PIL import ImageFont
 
     try:
-        font: Any = ImageFont.truetype(str(BAND_FONT), size)
+        return ImageFont.truetype(str(BAND_FONT), size)
     except OSError:
-        font = ImageFont.load_default()
+        return ImageFont.load_default()
+
+
+def write_banded(png: bytes, lines: Sequence[str], target: Path, size: int = 18) -> int:
+    """The screenshot ``png`` under a dark band carrying ``lines``; returns the band's height."""
+    from PIL import Image, ImageDraw
+
+    font = _band_font(size)
     with Image.open(io.BytesIO(png)) as img:
         shot = img.convert("RGB")
     pad, gap = 10, 6
@@ -782,7 +813,7 @@ def write_banded(png: bytes, lines: Sequence[str], target: Path, size: int = 18)
     for i, line in enumerate(wrapped):
         draw.text((pad, pad + i * line_h), line, fill=BAND_FG, font=font)
     canvas.paste(shot, (0, height))
-    canvas.save(target, format="PNG")
+    canvas.save(target, format="PNG", compress_level=1)  # fast; the screenshot is hashed, not shipped alone
     return height
 
 

@@ -30,7 +30,7 @@ def evidence() -> None:
     "--out",
     "out",
     type=click.Path(path_type=Path, file_okay=False),
-    default=Path("evidence"),
+    default=Path("captures"),
     show_default=True,
     help="Folder the captures go into (one sub-folder per capture, named L<listing id>-<UTC time>).",
 )
@@ -94,7 +94,7 @@ def capture(
 
     \b
     Example:
-        markwatch evidence capture --brand veloria --platform taobao --out evidence/
+        markwatch evidence capture --brand veloria --platform taobao --out captures/
         MARKWATCH_TSA_URL=https://freetsa.org/tsr MARKWATCH_TSA_CA=cacert.pem markwatch evidence capture 12
         markwatch evidence capture 12 15 --sandbox http://127.0.0.1:8710
     """
@@ -251,7 +251,7 @@ def stamp(directory: Path, settings_file: Path | None) -> None:
 
     \b
     Example:
-        MARKWATCH_TSA_URL=https://freetsa.org/tsr MARKWATCH_TSA_CA=ca.pem markwatch evidence stamp evidence/
+        MARKWATCH_TSA_URL=https://freetsa.org/tsr MARKWATCH_TSA_CA=ca.pem markwatch evidence stamp captures/
     """
     import json
 
@@ -300,7 +300,7 @@ def verify(app: AppContext, directory: Path, against_db: bool, ca: Path | None) 
 
     \b
     Example:
-        markwatch evidence verify evidence/
+        markwatch evidence verify captures/
         markwatch evidence verify packages/veloria-taobao --ca freetsa-cacert.pem
         markwatch evidence verify /mnt/usb/evidence --against-db
     """
