@@ -455,3 +455,31 @@ def test_a_doctored_proof_never_reaches_verify_md(
     args = ["--db", str(sqlite_db.url), "takedown", "export", "--platform", "taobao", "--brand", "veloria"]
     r = CliRunner().invoke(cli, [*args, "--out", str(out)])
     assert r.exit_code == 2 and "timestamp record is damaged" in r.output and not out.exists()
+
+
+def test_a_token_older_than_the_capture_it_stamps_fails(tmp_path: Path, tsa: EvidenceSettings) -> None:
+    d = tmp_path / "e" / "L1-20301120T090000Z"
+    d.mkdir(parents=True)
+    (d / "page.html").write_text("<html>later</html>", encoding="utf-8")
+    write_manifest(d, {"kind": "evidence-capture", "captured_at": "2030-11-20T09:00:00Z"})
+    stamp_run(tsa, [d])
+    code, out = _verify(str(tmp_path / "e"))
+    assert code == 1 and "is before the capture time 2030-11-20 09:00:00Z" in out
+
+
+def test_show_prints_where_the_files_are(sqlite_db: Engine, tmp_path: Path, tsa: EvidenceSettings) -> None:
+    with Session(sqlite_db) as s, s.begin():
+        bid = brand_row(s)
+        ids = ids_of(add_listings(s, bid, [record("1")]), [record("1")])
+        (d,) = _db_captures(s, tmp_path / "ev", ids, tsa)
+        eid = s.scalars(select(Evidence.id)).one()
+    db = str(sqlite_db.url)
+    r = CliRunner().invoke(cli, ["--db", db, "evidence", "show", str(eid)])
+    assert r.exit_code == 0, r.output
+    assert f"folder: {d}" in r.output and sha256_file(d / "page.html") in r.output
+    assert "trusted time: none" in r.output  # the row was written without the CLI's timestamp note
+    shutil.move(str(d), tmp_path / "moved")
+    r = CliRunner().invoke(cli, ["--db", db, "evidence", "show", str(eid)])
+    assert r.exit_code == 0 and "MISSING: give --dir" in r.output
+    r = CliRunner().invoke(cli, ["--db", db, "evidence", "show", "999"])
+    assert r.exit_code == 2 and "no capture with id 999" in r.output
