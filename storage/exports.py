@@ -416,6 +416,7 @@ def export_package(
     actor: str = "markwatch",
     now: dt.datetime | None = None,
     max_links: int = MAX_LINKS,
+    no_video: bool = False,
 ) -> PackageResult:
     """Build the takedown package for ``brand`` on ``platform`` in ``out`` and its draft cases.
 
@@ -424,8 +425,11 @@ def export_package(
 
     Raises :class:`UserError` (and writes nothing) when the brand has no Chinese registration (or
     every one expired), when nothing is confirmed, when ``out`` already holds a package, or when an
-    evidence file changed since capture. Never commits.
+    evidence file changed since capture. Never commits. ``no_video`` leaves the captures' videos out
+    (their hashes stay in the capture manifests).
     """
+    from storage.evidence_files import PackageExtras, record_package, test_buys_for
+
     platform = platform.lower()
     if platform not in PLATFORMS:
         raise UserError(f"unknown platform {platform!r}: use one of {', '.join(PLATFORMS)}")
@@ -518,6 +522,9 @@ def export_package(
             f"`markwatch evidence capture --brand {brand.slug} --platform {platform}` and export again"
         )
     complaints = plan_complaints(brand, links, max_links)
+    extras = PackageExtras(
+        no_video=no_video, test_buys=test_buys_for(session, [lk.listing.id for lk in links])
+    )
 
     # earlier drafts for the same brand and platform are replaced
     drafts = list(
@@ -550,10 +557,18 @@ def export_package(
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        files = _write_package(tmp, brand, platform, complaints, warnings, skipped, when)
+        files = _write_package(tmp, brand, platform, complaints, warnings, skipped, when, extras)
         if out.exists():
             out.rmdir()  # empty (checked above)
         os.replace(tmp, out)
+        record_package(
+            session,
+            brand_id=brand_id,
+            platform=platform,
+            out=out,
+            manifest_sha256=sha256_file(out / MANIFEST),
+            actor=actor,
+        )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -825,7 +840,11 @@ def _write_package(
     warnings: list[str],
     skipped: Sequence[str],
     when: dt.datetime,
+    extras: Any = None,
 ) -> int:
+    from storage.evidence_files import VERIFY_MD, PackageExtras, verify_md
+
+    extras = extras if extras is not None else PackageExtras()
     t = load_notices()
     docs = root / "documents"
     all_rows: list[dict[str, Any]] = []
@@ -856,6 +875,7 @@ def _write_package(
             if lk.evidence is not None:
                 rel = f"evidence/{lk.listing.platform}-{_safe(lk.listing.item_id)}"
                 _copy_evidence(lk, cdir / rel)
+                extras.after_capture_copy(root, Path(lk.evidence.directory), cdir / rel)
                 lk.evidence_dir = f"{c.directory}/{rel}"
             pair = photo_pair(lk.raw_reasons)
             if pair is not None:
@@ -869,6 +889,11 @@ def _write_package(
                     documents["lapsed_certificates"].append(copied)
         rows = [_link_row(c, lk) for lk in c.links]
         all_rows += rows
+        buys = extras.write_test_buys(cdir, c.links)
+        if buys:
+            from storage.evidence_files import TESTBUY_COLUMNS
+
+            write_table(cdir / "testbuys.csv", buys, TESTBUY_COLUMNS)
         (cdir / "urls.txt").write_text("\n".join(lk.listing.url for lk in c.links) + "\n", encoding="utf-8")
         reason = t["reasons"][c.reason]
         lapsed = next((lk.lapsed_on for lk in c.links if lk.lapsed_on), None)
@@ -891,10 +916,21 @@ def _write_package(
     write_table(root / "links.csv", all_rows, LINK_COLUMNS)
     (root / "checklist.md").write_text(
         display_text(
-            _checklist(brand, platform, complaints, documents, warnings, skipped, when), keep_newlines=True
+            _checklist(
+                brand,
+                platform,
+                complaints,
+                documents,
+                warnings,
+                skipped,
+                when,
+                test_buys=extras.checklist_state(len(all_rows)),
+            ),
+            keep_newlines=True,
         ),
         encoding="utf-8",
     )
+    (root / VERIFY_MD).write_text(verify_md(root, extras, len(all_rows)), encoding="utf-8")
     data = {
         "tool": "markwatch",
         "kind": "takedown-package",
@@ -916,6 +952,7 @@ def _write_package(
         ],
         "warnings": warnings,
         "skipped": list(skipped),
+        "omitted": extras.omitted,
     }
     write_manifest(root, data, sums=True)
     return len(_walk_files(root))
@@ -962,6 +999,7 @@ def _checklist(
     warnings: Iterable[str],
     skipped: Sequence[str],
     when: dt.datetime,
+    test_buys: str = "test buys: supply by hand",
 ) -> str:
     t = load_notices()
     family = PLATFORM_FAMILY[platform]
@@ -995,7 +1033,7 @@ def _checklist(
             state = f"captures included for {with_evidence} of {total} link(s)" + (
                 "" if with_evidence == total else " — MISSING for the rest"
             )
-            state += f"; side-by-side photo comparisons for {compared}; test buys: supply by hand"
+            state += f"; side-by-side photo comparisons for {compared}; {test_buys}"
         elif source == "notice":
             state = "included: the statement in each notice.txt"
         elif source == "connection":

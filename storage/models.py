@@ -372,3 +372,39 @@ class SellerContact(Base):
     listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id", ondelete="SET NULL"), index=True)
     first_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TestBuy(Base):
+    """A test purchase of a listing: order, payment, delivery and the photos that prove them."""
+
+    __tablename__ = "test_buys"
+    __test__ = False  # not a pytest class
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    order_number: Mapped[str] = mapped_column(String(100))
+    paid: Mapped[float]
+    currency: Mapped[str] = mapped_column(String(8), default="CNY")
+    ordered_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime | None]
+    notary: Mapped[str | None] = mapped_column(String(200))
+    # [{"stage": "order"|"receipt", "name": original file name, "file": name in the store, "sha256": …}]
+    photos: Mapped[list[Any]] = mapped_column(default=list)
+    actor: Mapped[str] = mapped_column(String(100), default="markwatch")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class EvidencePackage(Base):
+    """A takedown package as exported: where it was written and the SHA-256 of its manifest."""
+
+    __tablename__ = "evidence_packages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    directory: Mapped[str] = mapped_column(Text)
+    manifest_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100), default="markwatch")
+    files: Mapped[int] = mapped_column(default=0)
+    bytes: Mapped[int] = mapped_column(default=0)

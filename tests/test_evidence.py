@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
@@ -53,9 +54,18 @@ OFFSHELF = """<html><head><meta charset="utf-8"></head>
 class _Platform(BaseHTTPRequestHandler):
     """Serves like the sandbox: https://<host>/<path> at /<host>/<path>."""
 
+    seen: ClassVar[list[str]] = []
+
     def do_GET(self) -> None:
         path = self.path
-        if path.startswith("/item.taobao.com/item.htm?id=1"):
+        self.seen.append(f"{self.headers.get('Host', '')}{path}")
+        if path.startswith("/item.htm?id=8") or path.startswith("/item.taobao.com/item.htm?id=7"):
+            # a listing whose page sends the browser off the platform
+            where = "http://evil.example.com/phish" if path.startswith("/item.htm") else "/evil.example.com/x"
+            self.send_response(302)
+            self.send_header("Location", where)
+            self.end_headers()
+        elif path.startswith("/item.taobao.com/item.htm?id=1"):
             self._send(200, LIVE.encode(), "text/html; charset=utf-8")
         elif path.startswith("/item.taobao.com/item.htm?id=2"):
             self._send(200, OFFSHELF.encode(), "text/html; charset=utf-8")
@@ -189,7 +199,13 @@ def test_capture_live_gone_and_failed(fake_sandbox: str, tmp_path: Path) -> None
         got = {name: cap.capture(t, tmp_path) for name, t in TARGETS.items()}
     live = got["live"]
     assert live.state == "live" and live.http_status == 200 and live.directory is not None
-    assert set(live.files) == {"screenshot.png", "page.html"}
+    assert set(live.files) == {
+        "screenshot.png",
+        "page.html",
+        "page.warc.gz",
+        "video.webm",
+        "capture-log.json",
+    }
     for name, digest in live.files.items():
         assert sha256_file(live.directory / name) == digest
     manifest = json.loads((live.directory / "manifest.json").read_text(encoding="utf-8"))
@@ -265,8 +281,8 @@ def test_cli_capture_records_and_verify_catches_tampering(
     assert CliRunner().invoke(cli, ["evidence", "verify", str(out)]).exit_code == 0
     result = CliRunner().invoke(cli, ["--db", db, "evidence", "verify", str(out), "--against-db"])
     assert result.exit_code == 1, result.output
-    assert "2 capture(s) checked against the database" in result.output
-    assert f"CHANGED  {manifest.relative_to(out).as_posix()} (not the manifest recorded" in result.output
+    assert "1 manifest(s) matched the database" in result.output  # the gone capture's
+    assert f"NOT IN DB {manifest.relative_to(out).as_posix()} (evidence-capture" in result.output
     # the package refuses the changed capture and writes nothing
     result = CliRunner().invoke(
         cli, ["--db", db, "takedown", "export", "--platform", "taobao", "--brand", "veloria", "--out",
@@ -279,7 +295,7 @@ def test_cli_capture_records_and_verify_catches_tampering(
 def test_capture_without_chromium_is_one_line(
     sqlite_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import crawler.evidence as ev
+    import evidence.capture as ev
 
     monkeypatch.setattr(ev, "CHROMIUM", str(tmp_path / "no-chromium"))
     with Session(sqlite_db) as s, s.begin():
@@ -334,3 +350,40 @@ def test_captures_use_the_crawl_cookies(tmp_path: Path) -> None:
         ("_m_h5_tk", "t_1", ".taobao.com"),
     }
     assert platform_cookies("jd", {}) == []
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_a_page_that_leaves_the_platform_is_not_captured(
+    fake_sandbox: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evidence.capture as ev
+
+    # through the sandbox: the redirect lands on another host's path
+    with Capturer(sandbox=fake_sandbox, timeout_ms=15000) as cap:
+        got = cap.capture(CaptureTarget(7, "taobao", "7", "https://item.taobao.com/item.htm?id=7"), tmp_path)
+    assert got.state == "failed" and "went off the platform" in got.detail["error"] and got.directory is None
+    # without the sandbox (the platform's hosts mapped to the local server): the tab never goes there
+    port = fake_sandbox.rsplit(":", 1)[1]
+    # (the real rule EXCLUDEs the platforms' hosts from a MAP * ~NOTFOUND, which would also exclude
+    # them from a test mapping; this one maps the platform host here and every other name to nowhere)
+    rules = f"--host-resolver-rules=MAP item.taobao.com:80 127.0.0.1:{port}, MAP * ~NOTFOUND"
+    monkeypatch.setattr(ev, "resolver_rules", lambda: rules)
+    _Platform.seen.clear()
+    with Capturer(timeout_ms=15000) as cap:
+        got = cap.capture(CaptureTarget(8, "taobao", "8", "http://item.taobao.com/item.htm?id=8"), tmp_path)
+    assert got.state == "failed" and "http://evil.example.com/phish" in got.detail["error"]
+    assert _Platform.seen and not any("phish" in p for p in _Platform.seen)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resolver_rules_let_only_platform_hosts_resolve() -> None:
+    from evidence.capture import resolver_rules
+    from markwatch.platforms import REGISTRY
+
+    rules = resolver_rules()
+    assert rules.startswith("--host-resolver-rules=MAP * ~NOTFOUND, ")
+    for p in REGISTRY.values():
+        for d in p.own_domains:
+            assert f"EXCLUDE {d}," in rules + "," and f"EXCLUDE *.{d}" in rules
+    assert "example" not in rules and "127.0.0.1" not in rules

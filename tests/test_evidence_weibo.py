@@ -31,7 +31,7 @@ def target(x: Listing, n: int = 1) -> CaptureTarget:
 
 def test_capture_a_live_weibo_post(sb: Sandbox, tmp_path: Path) -> None:
     post = next(x for x in sb.catalogue.by_platform("weibo") if x.live(sb.epoch) and len(x.photos) >= 2)
-    with Capturer(sandbox=sb.url, timeout_ms=20_000) as cap:
+    with Capturer(sandbox=sb.url, timeout_ms=20_000, full=False) as cap:  # one context to reuse below
         got = cap.capture(target(post), tmp_path)
         # the post's pictures came from the sandbox's sinaimg host and were drawn by the browser
         page = cap._context.new_page()

@@ -30,6 +30,7 @@ COMMANDS = {
     "sellers": "review",
     "evidence": "evidence",
     "takedown": "takedown",
+    "testbuy": "testbuy",
 }
 
 

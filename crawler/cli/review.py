@@ -405,6 +405,24 @@ def _print_history(app: AppContext, ids: Sequence[int]) -> None:
             for d in history(session, lid):
                 note = f" — {d.note}" if d.note else ""
                 click.echo(f"  {d.at:%Y-%m-%d %H:%M:%S}Z {d.actor}: {d.from_status} → {d.to_status}{note}")
+            _print_evidence_history(session, lid)
+
+
+def _print_evidence_history(session: Session, listing_id: int) -> None:
+    """The listing's captures and test buys, under its status history."""
+    from sqlalchemy import select
+
+    from crawler.cli.testbuy import describe
+    from storage.evidence_files import test_buys_for
+    from storage.models import Evidence
+
+    for ev in session.scalars(
+        select(Evidence).where(Evidence.listing_id == listing_id).order_by(Evidence.captured_at, Evidence.id)
+    ):
+        stamped = " (trusted time)" if (ev.detail or {}).get("timestamp") else ""
+        click.echo(f"  {ev.captured_at:%Y-%m-%d %H:%M:%S}Z capture {ev.id}: {ev.state}{stamped}")
+    for buy in test_buys_for(session, [listing_id]).get(listing_id, []):
+        click.echo(f"  {buy.ordered_at:%Y-%m-%d %H:%M:%S}Z {describe(buy)}")
 
 
 @click.command("sellers")

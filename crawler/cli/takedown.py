@@ -52,8 +52,13 @@ def takedown() -> None:
     "<brand>-<platform>-<UTC time> folder is made.",
 )
 @click.option("--actor", default=default_actor, show_default="$MARKWATCH_ACTOR or $USER", help="Who exports.")
+@click.option(
+    "--no-video", is_flag=True, help="Leave the captures' videos out (their hashes stay in the manifests)."
+)
 @pass_app
-def export(app: AppContext, platform: str, brand_ref: str | None, out: Path, actor: str) -> None:
+def export(
+    app: AppContext, platform: str, brand_ref: str | None, out: Path, actor: str, no_video: bool
+) -> None:
     """Build the complaint package the platform's procedure asks for, from the confirmed listings.
 
     One registered right and one reason per complaint, at most 300 links each; a bilingual notice
@@ -73,7 +78,7 @@ def export(app: AppContext, platform: str, brand_ref: str | None, out: Path, act
     try:
         with Session(app.engine()) as session, session.begin():
             brand = app.brand(brand_ref) if brand_ref else _only_brand(app, session)
-            result = export_package(session, brand, platform, out, actor=actor)
+            result = export_package(session, brand, platform, out, actor=actor, no_video=no_video)
     except BaseException:
         if fresh and out.is_dir() and not any(out.iterdir()):
             out.rmdir()  # leave no empty folder behind when nothing was exported
@@ -83,6 +88,15 @@ def export(app: AppContext, platform: str, brand_ref: str | None, out: Path, act
         f"{result.files} file(s); "
         f"draft case(s) {', '.join(str(i) for i in result.case_ids)}"
         + (f" (replaced {result.replaced_drafts} earlier draft(s))" if result.replaced_drafts else "")
+    )
+    from storage.evidence_files import sizes
+
+    size = sizes(result.out)
+    click.echo(
+        f"size: {size['total'] / 1e6:.1f} MB ({size['total'] / 1e6 / max(1, result.links):.2f} MB per link; "
+        f"web archives {size['warc'] / 1e6:.1f} MB, videos {size['video'] / 1e6:.1f} MB"
+        + (", videos left out" if no_video else "")
+        + "); how to check it: VERIFY.md"
     )
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
