@@ -30,6 +30,8 @@ COMMANDS = {
     "sellers": "review",
     "evidence": "evidence",
     "takedown": "takedown",
+    "login": "login",
+    "accounts": "accounts",
 }
 
 
