@@ -7,6 +7,7 @@ until the platform's login cookie appears in the profile, or gives up after ``ti
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -148,9 +149,8 @@ def login(
                 if on_qr is not None:
                     on_qr(shot)
             else:
-                say(
-                    f"log in to {REGISTRY[platform].label} in the window that opened (waiting {timeout:.0f} s)"
-                )
+                label = REGISTRY[platform].label
+                say(f"log in to {label} in the window that opened (waiting {timeout:.0f} s)")
             deadline = start + timeout
             logged_in, expiry = False, None
             while time.monotonic() < deadline:
@@ -199,10 +199,8 @@ def save_qr(page: Any, path: Path) -> None:
     """Screenshot the page's QR code (the whole page when none is found) to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     found = False
-    try:
+    with contextlib.suppress(Exception):  # a page that keeps polling never idles: take what is there
         page.wait_for_load_state("networkidle", timeout=10_000)
-    except Exception:  # a page that keeps polling never idles: take what is there
-        pass
     for _ in range(20):
         if page.evaluate(FIND_QR):
             found = True

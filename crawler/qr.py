@@ -53,7 +53,7 @@ def _is_dark(value: object) -> bool:
 
 
 def render(matrix: list[list[bool]], quiet: int = 2) -> str:
-    """Two module rows per text line: ``█`` both light, ``▀`` top light, ``▄`` bottom light, `` `` both dark."""
+    """Two module rows per line: ``█`` both light, ``▀`` top light, ``▄`` bottom light, space both dark."""
     n = len(matrix)
     size = n + 2 * quiet
 

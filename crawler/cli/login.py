@@ -260,7 +260,7 @@ def proxy_command(platform: str, name: str, url: str | None, accounts_dir: Path 
         from markwatch.errors import UserError
 
         raise UserError(
-            f"no account {platform}/{name}: log it in first with `markwatch login {platform} --account {name}`"
+            f"no account {platform}/{name}: log it in first (markwatch login {platform} --account {name})"
         )
     account = store.update(platform, name, proxy=check_proxy(url))
     click.echo(f"{account.key}: proxy {account.proxy or 'none'}")
