@@ -34,7 +34,7 @@ from twisted.python.failure import Failure
 
 from markwatch.errors import UserError
 from markwatch.listing import Listing, PageReport
-from spiders.parsers.common import ParsedPage, advice, query_value
+from spiders.parsers.common import ParsedPage, advice, query_value, refusal_from_url
 
 logger = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ class PlatformSpider(scrapy.Spider):
         """Callback for search pages."""
         term = str(response.meta.get("markwatch_term", ""))
         page_no = int(response.meta.get("markwatch_page", 1))
-        parsed = self.refusal_from_meta(response) or self.safely(self.parse_search_page, response)
+        parsed = self.page_of(response)
         self.record(response, parsed, kind="search")
         self.stop_if_refused(parsed)
         for listing in parsed.listings:
@@ -233,7 +233,7 @@ class PlatformSpider(scrapy.Spider):
 
     def parse_item(self, response: Response) -> Iterator[Listing]:
         listing: Listing = response.meta["markwatch_listing"]
-        parsed = self.refusal_from_meta(response) or self.safely(self.parse_item_page, response)
+        parsed = self.item_page_of(response)
         if parsed.gone:
             parsed.outcome = "gone"
             listing.raw = {**listing.raw, "markwatch_gone": True}
@@ -251,6 +251,60 @@ class PlatformSpider(scrapy.Spider):
     def search_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.add_report(PageReport(self.platform, request.url, "error", 0, repr(failure.value)[:200]))
+
+    # --- reading a response: the page, or the API answers a browser read off the wire ---------------
+
+    def page_of(self, response: Response) -> ParsedPage:
+        """A search response as a :class:`ParsedPage` (the verdict already read, when there is one)."""
+        stashed = response.meta.pop("markwatch_parsed", None)
+        if isinstance(stashed, ParsedPage):
+            return stashed
+        return self.refusal_from_meta(response) or self.safely(self.parse_search_response, response)
+
+    def item_page_of(self, response: Response) -> ParsedPage:
+        stashed = response.meta.pop("markwatch_parsed", None)
+        if isinstance(stashed, ParsedPage):
+            return stashed
+        return self.refusal_from_meta(response) or self.safely(self.parse_item_response, response)
+
+    def verdict(self, response: Response) -> ParsedPage | None:
+        """What a search or item response says (read once; the accounts middleware acts on refusals)."""
+        kind = response.meta.get("markwatch_kind")
+        if kind == "search":
+            return self.page_of(response)
+        if kind == "item":
+            return self.item_page_of(response)
+        return None
+
+    def answers(self, response: Response, kind: str) -> list[dict[str, Any]]:
+        """The platform's API answers of ``kind`` the browser read while the page loaded."""
+        found = response.meta.get("markwatch_answers") or []
+        return [a for a in found if isinstance(a, dict) and a.get("kind", kind) == kind]
+
+    def parse_answer(self, url: str, text: str) -> ParsedPage:
+        """One API answer read off the wire (mtop, pc_search_searchWare, weibo.com ajax…)."""
+        from spiders.parsers import parse_any
+
+        return parse_any(self.platform, text, url)
+
+    def parse_search_response(self, response: Response) -> ParsedPage:
+        """The API answers the page received when there are any, else the page (its rendered DOM)."""
+        moved = refusal_from_url(response.url)
+        if moved:
+            return ParsedPage([], f"refused:{moved}", detail=f"the page ended at {response.url}")
+        answers = self.answers(response, "search")
+        if answers:
+            return combine([self.parse_answer(str(a["url"]), str(a["text"])) for a in answers])
+        return self.parse_search_page(response)
+
+    def parse_item_response(self, response: Response) -> ParsedPage:
+        moved = refusal_from_url(response.url)
+        if moved:
+            return ParsedPage([], f"refused:{moved}", detail=f"the item page ended at {response.url}")
+        answers = self.answers(response, "item")
+        if answers:
+            return combine([self.parse_answer(str(a["url"]), str(a["text"])) for a in answers])
+        return self.parse_item_page(response)
 
     # --- reports ----------------------------------------------------------------------------------
 
@@ -327,6 +381,35 @@ def content_type(response: Response) -> str | None:
     """The response's Content-Type header as text (its charset helps decode GBK pages)."""
     value = response.headers.get(b"Content-Type")
     return value.decode("latin-1") if value else None
+
+
+def combine(pages: list[ParsedPage]) -> ParsedPage:
+    """Several answers for one page (JD asks twice a page) as one: listings of all, the first refusal
+    when none is ok, the page count the answers state."""
+    ok = [p for p in pages if p.outcome == "ok"]
+    if not ok:
+        for wanted in ("refused:", "layout-changed", "error", "empty"):
+            found = next((p for p in pages if p.outcome.startswith(wanted)), None)
+            if found is not None:
+                return found
+        return pages[0]
+    seen: set[str] = set()
+    listings = []
+    for p in ok:
+        for listing in p.listings:
+            if listing.item_id not in seen:
+                seen.add(listing.item_id)
+                listings.append(listing)
+    totals = [p.total_pages for p in ok if p.total_pages is not None]
+    first = ok[0]
+    return ParsedPage(
+        listings,
+        "ok",
+        total_pages=max(totals) if totals else None,
+        next=first.next,
+        detail=first.detail,
+        total_results=first.total_results,
+    )
 
 
 def merge(listing: Listing, detail: Listing) -> None:
