@@ -65,10 +65,17 @@ API_PATTERNS: dict[str, tuple[tuple[str, str, re.Pattern[str]], ...]] = {
 }
 API_PATTERNS["tmall"] = API_PATTERNS["taobao"]
 
-#: Refusal modes a person can clear in the window (the crawl pauses for them when a window is open).
-SOLVABLE = frozenset({"slider", "captcha", "jcap"})
-#: Refusal modes that say nothing about the account: no cool-down, no rotation.
-NOT_ACCOUNT = frozenset({"tmall-moved", "moved", "layout", "empty"})
+
+def refusal_flags(mode: str, platform: str) -> tuple[bool, bool]:
+    """(cools the account, a person can solve it) for refusal ``mode`` on ``platform``: the flags of
+    the platform's refusal rules (``spiders/<platform>/refusals.py``); unknown modes cool the account."""
+    from spiders.refusals import refusal_mode
+
+    found = refusal_mode(mode, platform)
+    if found is None:
+        return True, False
+    return found.cool_account, found.solvable
+
 
 #: Resource types the browser need not load to read the platform's answers (photos come separately).
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
@@ -122,6 +129,8 @@ def configure(settings: BaseSettings) -> None:
     prio = "addon"
     settings.set("DOWNLOAD_HANDLERS", {"http": handler, "https": handler}, priority=prio)
     settings.set("PLAYWRIGHT_BROWSER_TYPE", "chromium", priority=prio)
+    # the spiders read this to ask for today's pages (the browser runs the platform's own script)
+    settings.set("MARKWATCH_BROWSER_PLATFORMS", list(browser_platforms(settings)), priority=prio)
     options = {
         "executable_path": settings.get("MARKWATCH_CHROMIUM") or chromium_path(),
         "headless": not window_wanted(settings),
@@ -429,17 +438,20 @@ class AccountsMiddleware:
             mode = getattr(parsed, "refusal", None)
             if parsed is not None:
                 response.meta["markwatch_parsed"] = parsed
-            if not mode or account is None or mode in NOT_ACCOUNT:
+            if not mode or account is None:
+                return response
+            platform = account.platform
+            cools, solvable = refusal_flags(mode, platform)
+            if not cools and not solvable:  # says nothing about the account (Tmall moved, token…)
                 return response
             stats = self.crawler.stats
-            platform = account.platform
-            if mode in SOLVABLE and self.window and page is not None:
+            if solvable and self.window and page is not None:
                 solved = await self.pause_for_person(account, mode, response.url)
                 if stats is not None:
                     stats.inc_value(f"markwatch/{platform}/accounts/paused")
                 if solved:
                     return self.again(request, account)
-            following = self.pool(platform).refused(account, mode)
+            following = self.pool(platform).refused(account, mode, cool=cools)
             if stats is not None:
                 stats.inc_value(f"markwatch/{platform}/accounts/cooled")
             logger.warning("%s refused %s (%s); next account: %s", platform, account.key, mode, following)

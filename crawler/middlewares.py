@@ -8,34 +8,45 @@ and per-platform cookies.
 * :class:`RefusalMiddleware` — a redirect to a login / visitor / captcha host is not followed but
   handed to the spider marked ``request.meta["markwatch_refusal"] = (mode, detail)``; 429/503 are
   retried after ``Retry-After`` (or an exponential back-off) and reported as ``throttled`` when
-  retries run out; 403 is ``forbidden``. Refusals inside 200 bodies (RGV587, 605, 访问受限…) are the
-  parsers' job (``spiders.parsers``), so ``markwatch parse`` reports them too.
-* :class:`PlatformCookiesMiddleware` — the platform's cookies from ``MARKWATCH_COOKIES_<PLATFORM>``
-  (a ``k=v; k2=v2`` string or a cookie file path) or ``MARKWATCH_COOKIES_FILE`` (Netscape
+  retries run out; 403 is ``forbidden``. Which redirects and statuses are refusals, and their names,
+  are the platform's rules (``spiders/<platform>/refusals.py``, asked through :mod:`spiders.refusals`);
+  refusals inside 200 bodies (RGV587, 605, 访问受限…) are the parsers' job, so ``markwatch parse``
+  reports them too.
+* :class:`PlatformCookiesMiddleware` — the platform's cookies (read by :mod:`spiders.cookies`) from
+  ``MARKWATCH_COOKIES_<PLATFORM>`` (a ``k=v; k2=v2`` string or a cookie file path)
+  or ``MARKWATCH_COOKIES_FILE`` (Netscape
   ``cookies.txt`` or a JSON export: a list of ``{"name","value","domain"}`` or a ``{name: value}`` map).
 """
 
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import time
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
-from scrapy.settings import BaseSettings
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 from markwatch.errors import UserError
-from markwatch.platforms import REGISTRY
-from spiders.parsers.common import refusal_from_url
+from markwatch.platforms import REGISTRY, host_is_own
+from spiders.cookies import load_platform_cookies, parse_cookie_header, read_cookie_file
+from spiders.refusals import refusal_from_redirect, refusal_from_status
+
+__all__ = [
+    "PLATFORM_DOMAINS",
+    "PlatformCookiesMiddleware",
+    "RefusalMiddleware",
+    "SandboxMiddleware",
+    "load_platform_cookies",
+    "parse_cookie_header",
+    "read_cookie_file",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +114,12 @@ class SandboxMiddleware:
         return response.replace(url=real)
 
 
+def platform_of_host(url: str) -> str | None:
+    """The first registered platform whose own hosts include ``url``'s host, or None."""
+    host = urlsplit(url).hostname or ""
+    return next((name for name in REGISTRY if host_is_own(name, host)), None)
+
+
 # --- refusals and throttling -----------------------------------------------------------------------
 
 
@@ -153,9 +170,11 @@ class RefusalMiddleware:
         stats = self.crawler.stats
         status = response.status
         location = response.headers.get(b"Location")
+        spider = self.crawler.spider
+        platform = str(getattr(spider, "platform", "") or "") or platform_of_host(response.url)
         if 300 <= status < 400 and location is not None:
             target = urljoin(response.url, location.decode("latin-1"))
-            mode = refusal_from_url(target)
+            mode = refusal_from_redirect(response.url, target, platform)
             if mode:
                 mark_refused(request, mode, f"redirected to {target}")
             return response
@@ -175,105 +194,15 @@ class RefusalMiddleware:
                 return retry
             mark_refused(request, "throttled", f"HTTP {status} after {attempt} retries")
             return response
-        if status == 403:
+        own = refusal_from_status(status, platform)  # the platform's rules first (Weibo's 432, 418)
+        if own:
+            mark_refused(request, own, f"HTTP {status} from {response.url}")
+        elif status == 403:
             mark_refused(request, "forbidden", f"HTTP 403 from {response.url}")
-        elif status == 418:  # m.weibo.cn's answer to a client it has restricted
-            mark_refused(request, "access-denied", f"HTTP 418 from {response.url}")
         return response
 
 
 # --- cookies --------------------------------------------------------------------------------------
-
-
-def parse_cookie_header(text: str) -> dict[str, str]:
-    """``"a=1; b=2"`` → ``{"a": "1", "b": "2"}``."""
-    out: dict[str, str] = {}
-    for part in text.split(";"):
-        name, sep, value = part.strip().partition("=")
-        if sep and name.strip():
-            out[name.strip()] = value.strip()
-    return out
-
-
-def read_cookie_file(path: Path) -> list[tuple[str, str, str]]:
-    """(domain, name, value) from a Netscape ``cookies.txt`` or a JSON export.
-
-    Raises :class:`UserError` with one line when the file cannot be read or has neither shape.
-    """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read cookie file ({exc.strerror})") from None
-    stripped = text.lstrip()
-    if stripped.startswith(("[", "{")):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-        if isinstance(data, dict) and "cookies" in data and isinstance(data["cookies"], list):
-            data = data["cookies"]
-        if isinstance(data, dict):
-            return [("", str(k), str(v)) for k, v in data.items()]
-        rows = []
-        for entry in data:
-            if isinstance(entry, dict) and "name" in entry and "value" in entry:
-                rows.append((str(entry.get("domain", "")), str(entry["name"]), str(entry["value"])))
-        if not rows:
-            raise UserError(f"{path}: JSON cookie file holds no {{name, value}} entries")
-        return rows
-    rows = []
-    for line in text.splitlines():
-        if line.startswith("#HttpOnly_"):
-            line = line[len("#HttpOnly_") :]
-        if not line.strip() or line.startswith("#"):
-            continue
-        fields = line.split("\t")
-        if len(fields) != 7:
-            raise UserError(
-                f"{path}: neither JSON nor a Netscape cookies.txt "
-                f"(a line has {len(fields)} tab-separated fields, not 7)"
-            )
-        rows.append((fields[0], fields[5], fields[6].rstrip("\r\n")))
-    return rows
-
-
-def _domain_matches(domain: str, suffixes: tuple[str, ...]) -> bool:
-    d = domain.lstrip(".").lower()
-    return not d or any(d == s or d.endswith("." + s) for s in suffixes)
-
-
-def load_platform_cookies(settings: BaseSettings, platform: str) -> dict[str, str]:
-    """The cookies markwatch sends to ``platform``: its own setting/env var first, else the shared file.
-
-    ``MARKWATCH_COOKIES_<PLATFORM>`` may be a ``k=v; k2=v2`` string or a path to a cookie file; Tmall
-    falls back to Taobao's cookies.
-    """
-    suffixes = PLATFORM_DOMAINS.get(platform, ())
-    cookies: dict[str, str] = {}
-    shared = settings.get("MARKWATCH_COOKIES_FILE")
-    if shared:
-        for domain, name, value in read_cookie_file(Path(shared).expanduser()):
-            if _domain_matches(domain, suffixes):
-                cookies[name] = value
-    names = [f"MARKWATCH_COOKIES_{platform.upper()}"]
-    if platform == "tmall":
-        names.append("MARKWATCH_COOKIES_TAOBAO")
-    for name in names:
-        value = settings.get(name)
-        if not value:
-            continue
-        value = str(value).strip()
-        path = Path(value).expanduser()
-        if "=" not in value or path.is_file():
-            if not path.is_file():
-                raise UserError(f"{name}: {value} is neither a cookie string (k=v; …) nor a file")
-            cookies.update(
-                {n: v for domain, n, v in read_cookie_file(path) if _domain_matches(domain, suffixes)}
-            )
-        else:
-            cookies.update(parse_cookie_header(value))
-        break
-    return cookies
 
 
 class PlatformCookiesMiddleware:

@@ -28,7 +28,7 @@ class Listing:
     images: list[dict[str, Any]] = field(default_factory=list)  # filled by the media pipeline
     image_paths: list[str] = field(default_factory=list)  # local files (media pipeline or a user's file)
     posted_at: str | None = None  # ISO 8601 when the platform shows it (Weibo posts)
-    kind: str = "product"  # product | post
+    kind: str = "product"  # product | post | account (a Weibo account named after the brand)
     reposts: int | None = None  # Weibo
     comments: int | None = None  # Weibo; review count on marketplaces when shown
     likes: int | None = None  # Weibo

@@ -21,6 +21,18 @@ class Platform:
     takedown_desk: str  # the complaint procedure that takes its listings
     login_url: str  # the page a person logs in on
     item_url: str  # canonical item/post URL, with ``{item_id}``
+    #: Platforms whose pasted cookies this one falls back to (Tmall logs in on Taobao).
+    cookies_also_from: tuple[str, ...] = ()
+
+    @property
+    def cookie_env(self) -> str:
+        """The setting / environment variable holding this platform's pasted cookies."""
+        return f"MARKWATCH_COOKIES_{self.name.upper()}"
+
+    @property
+    def package(self) -> str:
+        """The package under ``spiders/`` that owns its spider, parsers and refusal rules."""
+        return f"spiders.{self.name}"
 
 
 REGISTRY: dict[str, Platform] = {
@@ -43,6 +55,7 @@ REGISTRY: dict[str, Platform] = {
             "Alibaba IPP",
             "https://login.taobao.com/member/login.jhtml",
             "https://detail.tmall.com/item.htm?id={item_id}",
+            cookies_also_from=("taobao",),
         ),
         Platform(
             "jd",

@@ -2,7 +2,7 @@
 
 A spider searches each of the brand's ``search_terms`` and pages through the results up to
 ``max_pages`` (never past the platform's cap). Each response is read by the platform's pure parser
-(:mod:`spiders.parsers`) into a :class:`~spiders.parsers.common.ParsedPage`; every page becomes a
+(:mod:`spiders.parsers`) into a :class:`~spiders.common.ParsedPage`; every page becomes a
 :class:`~markwatch.listing.PageReport` that is
 
 * appended to ``spider.reports``,
@@ -34,7 +34,8 @@ from twisted.python.failure import Failure
 
 from markwatch.errors import UserError
 from markwatch.listing import Listing, PageReport
-from spiders.parsers.common import ParsedPage, advice, query_value, refusal_from_url
+from spiders.common import ParsedPage, query_value
+from spiders.refusals import advice, refusal_from_url
 
 logger = logging.getLogger(__name__)
 
@@ -254,6 +255,13 @@ class PlatformSpider(scrapy.Spider):
 
     # --- reading a response: the page, or the API answers a browser read off the wire ---------------
 
+    @property
+    def in_browser(self) -> bool:
+        """True when this platform's pages are fetched in the account's Chromium (the browser path:
+        ``MARKWATCH_BROWSER``, resolved by the crawler into ``MARKWATCH_BROWSER_PLATFORMS``)."""
+        settings = getattr(self, "settings", None)
+        return settings is not None and self.platform in settings.getlist("MARKWATCH_BROWSER_PLATFORMS")
+
     def page_of(self, response: Response) -> ParsedPage:
         """A search response as a :class:`ParsedPage` (the verdict already read, when there is one)."""
         stashed = response.meta.pop("markwatch_parsed", None)
@@ -281,30 +289,35 @@ class PlatformSpider(scrapy.Spider):
         found = response.meta.get("markwatch_answers") or []
         return [a for a in found if isinstance(a, dict) and a.get("kind", kind) == kind]
 
-    def parse_answer(self, url: str, text: str) -> ParsedPage:
-        """One API answer read off the wire (mtop, pc_search_searchWare, weibo.com ajax…)."""
-        from spiders.parsers import parse_any
+    def parse_answer(self, url: str, text: str) -> ParsedPage | None:
+        """One API answer read off the wire (mtop, pc_search_searchWare, weibo.com ajax…); None when
+        the platform's package does not read that answer."""
+        from spiders.registry import parse_api_answer
 
-        return parse_any(self.platform, text, url)
+        return parse_api_answer(self.platform, url, text)
 
     def parse_search_response(self, response: Response) -> ParsedPage:
         """The API answers the page received when there are any, else the page (its rendered DOM)."""
-        moved = refusal_from_url(response.url)
+        moved = refusal_from_url(response.url, self.platform)
         if moved:
             return ParsedPage([], f"refused:{moved}", detail=f"the page ended at {response.url}")
-        answers = self.answers(response, "search")
-        if answers:
-            return combine([self.parse_answer(str(a["url"]), str(a["text"])) for a in answers])
-        return self.parse_search_page(response)
+        pages = self.parsed_answers(response, "search")
+        return combine(pages) if pages else self.parse_search_page(response)
 
     def parse_item_response(self, response: Response) -> ParsedPage:
-        moved = refusal_from_url(response.url)
+        moved = refusal_from_url(response.url, self.platform)
         if moved:
             return ParsedPage([], f"refused:{moved}", detail=f"the item page ended at {response.url}")
-        answers = self.answers(response, "item")
-        if answers:
-            return combine([self.parse_answer(str(a["url"]), str(a["text"])) for a in answers])
-        return self.parse_item_page(response)
+        pages = self.parsed_answers(response, "item")
+        return combine(pages) if pages else self.parse_item_page(response)
+
+    def parsed_answers(self, response: Response, kind: str) -> list[ParsedPage]:
+        out = []
+        for answer in self.answers(response, kind):
+            page = self.parse_answer(str(answer["url"]), str(answer["text"]))
+            if page is not None:
+                out.append(page)
+        return out
 
     # --- reports ----------------------------------------------------------------------------------
 

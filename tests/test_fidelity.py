@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from markwatch.listing import Listing
-from spiders.jd import jd_search_url
-from spiders.parsers import parse_any
-from spiders.parsers.common import ParsedPage
-from spiders.parsers.jd import jd_prices_url, parse_jd_prices
-from spiders.taobao import taobao_search_url
-from spiders.tmall import tmall_search_url
-from spiders.weibo import weibo_mobile_url, weibo_search_url
+from spiders.common import ParsedPage
+from spiders.jd.legacy import jd_prices_url, parse_jd_prices
+from spiders.jd.spider import jd_search_url
+from spiders.registry import parse_any
+from spiders.taobao.spider import taobao_search_url
+from spiders.tmall.spider import tmall_search_url
+from spiders.weibo.spider import weibo_mobile_url, weibo_search_url
 from tests.conftest import sample_path
 
 serve = pytest.importorskip("sandbox.server").serve

@@ -24,8 +24,8 @@ from crawler.middlewares import (
     to_sandbox,
 )
 from markwatch.errors import UserError
-from spiders.jd import JdSpider
-from spiders.weibo import WeiboSpider
+from spiders.jd.spider import JdSpider
+from spiders.weibo.spider import WeiboSpider
 
 BASE = "http://127.0.0.1:8710"
 

@@ -11,12 +11,14 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from spiders.parsers import kind_of, parse_any
-from spiders.parsers.common import advice, count, price, refusal_from_url, strip_tags, to_text
-from spiders.parsers.jd import jd_image, parse_jd_api, parse_jd_item, parse_jd_prices, parse_jd_search
-from spiders.parsers.taobao import parse_taobao_item, parse_taobao_mtop, parse_taobao_search
-from spiders.parsers.tmall import parse_tmall_item, parse_tmall_search
-from spiders.parsers.weibo import CHINA, parse_weibo_mobile, parse_weibo_search, standardize_date
+from spiders.common import count, price, strip_tags, to_text
+from spiders.jd.legacy import jd_image, parse_jd_item, parse_jd_prices, parse_jd_search
+from spiders.jd.today import parse_jd_api
+from spiders.refusals import advice, refusal_from_url
+from spiders.registry import kind_of, parse_any
+from spiders.taobao.legacy import parse_taobao_item, parse_taobao_mtop, parse_taobao_search
+from spiders.tmall.legacy import parse_tmall_item, parse_tmall_search
+from spiders.weibo.legacy import CHINA, parse_weibo_mobile, parse_weibo_search, standardize_date
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = dt.datetime(2026, 3, 6, 10, 0, tzinfo=CHINA)

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
-from spiders.parsers import parse_any
-from spiders.parsers.jd import parse_jd_search
-from spiders.parsers.taobao import parse_taobao_item, parse_taobao_search
-from spiders.parsers.tmall import parse_tmall_item, parse_tmall_search
-from spiders.parsers.weibo import CHINA, parse_weibo_mobile, parse_weibo_search
+from spiders.jd.legacy import parse_jd_search
+from spiders.registry import parse_any
+from spiders.taobao.legacy import parse_taobao_item, parse_taobao_search
+from spiders.tmall.legacy import parse_tmall_item, parse_tmall_search
+from spiders.weibo.legacy import CHINA, parse_weibo_mobile, parse_weibo_search
 from tests.conftest import sample_path
 
 pytestmark = pytest.mark.samples

@@ -18,11 +18,11 @@ from scrapy.utils.test import get_crawler
 from markwatch.errors import UserError
 from markwatch.listing import Listing, PageReport
 from spiders.base import PlatformSpider, page_reported
-from spiders.jd import JdSpider
-from spiders.parsers.weibo import CHINA
-from spiders.taobao import TaobaoSpider, mtop_sign, mtop_url, token_from_cookies
-from spiders.tmall import TmallSpider, tmall_search_url
-from spiders.weibo import WeiboSpider, split_window, timescope
+from spiders.jd.spider import JdSpider
+from spiders.taobao.spider import TaobaoSpider, mtop_sign, mtop_url, token_from_cookies
+from spiders.tmall.spider import TmallSpider, tmall_search_url
+from spiders.weibo.legacy import CHINA
+from spiders.weibo.spider import WeiboSpider, split_window, timescope
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

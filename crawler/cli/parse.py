@@ -10,8 +10,11 @@ import click
 
 from markwatch.errors import UserError
 
-PLATFORM_CHOICES = ("taobao", "tmall", "jd", "weibo")
-KIND_CHOICES = ("search", "mtop", "item", "api", "mobile")
+from markwatch.platforms import PLATFORMS
+
+PLATFORM_CHOICES = PLATFORMS
+#: Every kind some platform's package reads (spiders.registry.kinds(); checked by a test).
+KIND_CHOICES = ("search", "mtop", "item", "api", "mobile", "ajax", "accounts")
 
 
 @click.command("parse")
@@ -37,8 +40,8 @@ def parse_command(platform: str, file: Path, url: str | None, kind: str | None, 
         markwatch parse taobao saved/search.html
         markwatch parse jd page.html --url 'https://search.jd.com/Search?keyword=veloria&page=3'
     """
-    from spiders.parsers import parse_any
-    from spiders.parsers.common import advice
+    from spiders.refusals import advice
+    from spiders.registry import parse_any
 
     try:
         body = sys.stdin.buffer.read() if str(file) == "-" else file.read_bytes()

@@ -16,8 +16,8 @@ from scrapy.http import Response
 
 from markwatch.listing import Listing
 from spiders.base import PlatformSpider, SearchParams, content_type
-from spiders.parsers.common import ParsedPage, to_text
-from spiders.parsers.taobao import parse_taobao_item, parse_taobao_mtop, parse_taobao_search
+from spiders.common import ParsedPage, to_text
+from spiders.taobao.legacy import parse_taobao_item, parse_taobao_mtop, parse_taobao_search
 
 #: Taobao's own app key for the h5 mtop gateway (seen in every public mtop client).
 MTOP_APP_KEY = "12574478"
@@ -117,7 +117,7 @@ class TaobaoSpider(PlatformSpider):
 
     def user_cookies(self) -> dict[str, str]:
         """The user's Taobao cookies (MARKWATCH_COOKIES_TAOBAO / the shared cookie file)."""
-        from crawler.middlewares import load_platform_cookies
+        from spiders.cookies import load_platform_cookies
 
         if self._user_cookies is None:
             settings = getattr(self, "settings", None)
@@ -174,7 +174,7 @@ class TaobaoSpider(PlatformSpider):
 
     def parse_item_page(self, response: Response) -> ParsedPage:
         if "detail.tmall.com" in response.url:
-            from spiders.parsers.tmall import parse_tmall_item
+            from spiders.tmall.legacy import parse_tmall_item
 
             return parse_tmall_item(response.body, response.url, content_type(response))
         return parse_taobao_item(response.body, response.url, content_type(response))

@@ -1,31 +1,29 @@
-"""JD: the search page and its ``s_new.php`` half (``li.gl-item``), ``p.3.cn`` prices, the item page
-and the ``pc_search_searchWare`` JSON API."""
+"""JD's older shapes, kept for saved pages and the legacy sandbox: the search page and its
+``s_new.php`` half (``li.gl-item``), ``p.3.cn`` prices (retired) and the ``pageConfig`` item page.
+Today's shapes (``div[data-sku]`` cards, ``pc_search_searchWare``, ``pc_detailpage_wareBusiness``) are
+in :mod:`spiders.jd.today`."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from parsel import Selector
 
 from markwatch.listing import Listing
-from spiders.parsers.common import (
+from spiders.common import (
     ParsedPage,
     absolute,
-    api_result_page,
-    as_int,
     count,
     layout_changed,
     price,
-    refusal_from_url,
-    refusal_in_body,
     refused,
     strip_tags,
     to_text,
     unwrap_jsonp,
 )
+from spiders.refusals import refusal_from_url, refusal_in_body
 
 #: Where JD's relative ``jfs/...`` image paths live (platforms.md §3.2).
 JD_IMAGE_BASE = "https://img14.360buyimg.com/n1/"
@@ -111,11 +109,10 @@ def _gl_item(li: Selector, page: int | None) -> Listing | None:
     shop_id = m.group(1) if m else li.css("div.p-img [data-venid]::attr(data-venid)").get()
     img = li.css("div.p-img img")
     raw_img = None
-    if img:
-        raw_img = (
-            img.attrib.get("data-lazy-img") or img.attrib.get("source-data-lazy-img") or img.attrib.get("src")
-        )
-    image = jd_image(raw_img) if raw_img and raw_img != "done" else None
+    if img:  # data-lazy-img says "done" once the lazy loader moved the URL into src
+        candidates = ("data-lazy-img", "source-data-lazy-img", "src")
+        raw_img = next((v for v in (img.attrib.get(a) for a in candidates) if v and v != "done"), None)
+    image = jd_image(raw_img)
     shop = li.css("div.p-shop")
     commit = li.css("div.p-commit strong a::text").get()
     return Listing(
@@ -160,66 +157,6 @@ def parse_jd_prices(body: bytes | str, url: str = "", content_type: str | None =
         if sku and value is not None:
             out[sku] = value
     return out
-
-
-def parse_jd_api(body: bytes | str, url: str, content_type: str | None = None) -> ParsedPage:
-    """``api.m.jd.com/api?functionId=pc_search_searchWare``: ``data.wareList`` (the body is JSON even
-    when the Content-Type says text/html)."""
-    text = to_text(body, content_type)
-    try:
-        doc = json.loads(unwrap_jsonp(text))
-    except ValueError:
-        sign = refusal_in_body(text)
-        return refused(*sign) if sign else layout_changed("searchWare answer is not JSON")
-    if not isinstance(doc, dict):
-        return layout_changed("searchWare answer is not an object")
-    code = str(doc.get("code", "0"))
-    if code == "605":
-        return refused("jd-605", str(doc.get("echo") or doc.get("msg") or "code 605"))
-    if code not in ("0", "200"):
-        return ParsedPage([], "error", detail=f"code {code}: {doc.get('echo') or doc.get('msg') or ''}")
-    data = doc.get("data") or {}
-    wares = data.get("wareList")
-    page = _api_page(url)
-    return api_result_page(
-        wares,
-        lambda w: _ware(w, page),
-        total_results=as_int(data.get("resultCount")),
-        per_page=30,
-        name="searchWare wareList",
-    )
-
-
-def _api_page(url: str) -> int | None:
-    q = parse_qs(urlsplit(url).query)
-    try:
-        return int(json.loads(q["body"][0]).get("page", 1))
-    except (KeyError, ValueError, TypeError, IndexError, AttributeError):
-        return None
-
-
-def _ware(w: dict[str, Any], page: int | None) -> Listing | None:
-    sku = w.get("skuId") or w.get("wareId")
-    if not sku:
-        return None
-    image = jd_image(w.get("imageurl") or w.get("imageUrl"))
-    comment = w.get("commentFuzzy") or w.get("comment")
-    return Listing(
-        platform="jd",
-        item_id=str(sku),
-        url=jd_item_url(str(sku)),
-        title=strip_tags(w.get("wareName") or w.get("name")),
-        price=price(w.get("jdPrice") or w.get("price")),
-        sales=f"{comment}条评价" if comment else None,
-        seller_id=str(w["shopId"]) if w.get("shopId") else None,
-        seller_name=w.get("shopName") or None,
-        shop_url=f"https://mall.jd.com/index-{w['shopId']}.html" if w.get("shopId") else None,
-        image_urls=[image] if image else [],
-        comments=count(comment) if comment else None,
-        page=page,
-        source="jd:searchWare",
-        raw=w,
-    )
 
 
 _PAGE_CONFIG = re.compile(r"pageConfig\s*=\s*\{")

@@ -1,4 +1,6 @@
-"""Tmall: the legacy list page (``#J_ItemList div.product``, GBK) and the item page (``TShop.Setup``)."""
+"""Tmall's older shapes, kept for saved pages and the legacy sandbox: the list page
+(``#J_ItemList div.product``, GBK; ``list.tmall.com`` now redirects to login) and the ``TShop.Setup``
+item page. An item page in today's ICE shape is handed to :mod:`spiders.taobao.today`."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from parsel import Selector
 
 from markwatch.listing import Listing
-from spiders.parsers.common import (
+from spiders.common import (
     ParsedPage,
     absolute,
     alicdn_full,
@@ -18,13 +20,13 @@ from spiders.parsers.common import (
     layout_changed,
     price,
     query_value,
-    refusal_from_url,
-    refusal_in_body,
     refused,
     strip_tags,
     to_text,
     unique,
 )
+from spiders.refusals import refusal_from_url, refusal_in_body
+from spiders.taobao import today
 
 
 def tmall_item_url(item_id: str) -> str:
@@ -37,7 +39,7 @@ def _query(url: str | None) -> dict[str, list[str]]:
 
 def parse_tmall_search(body: bytes | str, url: str, content_type: str | None = None) -> ParsedPage:
     """``list.tmall.com/search_product.htm``: one ``div.product`` per item inside ``#J_ItemList``."""
-    mode = refusal_from_url(url)
+    mode = refusal_from_url(url, "tmall")
     if mode:
         return refused(mode, f"redirected to {url}")
     text = to_text(body, content_type)
@@ -123,6 +125,8 @@ def parse_tmall_item(body: bytes | str, url: str, content_type: str | None = Non
     text = to_text(body, content_type)
     if "/auction/noitem.htm" in url:  # where Tmall sends a removed item
         return ParsedPage([], "empty", gone=True, detail="item removed (noitem page)")
+    if "__ICE_APP_CONTEXT__" in text and not _SETUP.search(text):
+        return today.parse_ice_item(text, url, platform="tmall")
     try:
         setup: Any = json_after(text, _SETUP)
     except ValueError:

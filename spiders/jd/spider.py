@@ -14,8 +14,8 @@ from scrapy.http import Response
 
 from markwatch.listing import Listing
 from spiders.base import PlatformSpider, content_type
-from spiders.parsers.common import ParsedPage
-from spiders.parsers.jd import jd_prices_url, parse_jd_item, parse_jd_prices, parse_jd_search
+from spiders.common import ParsedPage
+from spiders.jd.legacy import jd_prices_url, parse_jd_item, parse_jd_prices, parse_jd_search
 
 
 def jd_search_url(term: str, page: int) -> str:

@@ -16,8 +16,8 @@ from pydantic import Field
 from scrapy.http import Response
 
 from spiders.base import PlatformSpider, SearchParams, content_type
-from spiders.parsers.common import ParsedPage
-from spiders.parsers.weibo import CHINA, WEIBO_PAGE_CAP, parse_weibo_mobile, parse_weibo_search
+from spiders.common import ParsedPage
+from spiders.weibo.legacy import CHINA, WEIBO_PAGE_CAP, parse_weibo_mobile, parse_weibo_search
 
 #: A query showing at least this many pages is taken to be cut off at Weibo's 50 and is split
 #: (dataabc/weibo-search's FURTHER_THRESHOLD; some saturated queries show only 40-odd pages).

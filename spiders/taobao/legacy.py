@@ -1,4 +1,8 @@
-"""Taobao: the legacy search page (``g_page_config``), the mtop search JSONP and the item page."""
+"""Taobao's older shapes, kept for saved pages and the legacy sandbox: the search page's
+``g_page_config`` (also bare, or the old ``ajax=true`` JSON), the first SPA cards
+(``doubleCardWrapper``), the ``relationrecommend`` mtop JSONP (2024–25) and the ``g_config`` item page.
+Today's shapes are in :mod:`spiders.taobao.today`; the search and item parsers here hand over to them
+when a page is in today's shape."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from markwatch.listing import Listing
-from spiders.parsers.common import (
+from spiders.common import (
     ParsedPage,
     absolute,
     alicdn_full,
@@ -19,22 +23,18 @@ from spiders.parsers.common import (
     layout_changed,
     price,
     query_value,
-    refusal_from_url,
-    refusal_in_body,
     refused,
     strip_tags,
     to_text,
     unique,
-    unwrap_jsonp,
 )
+from spiders.refusals import refusal_from_url, refusal_in_body
+from spiders.taobao import today
 
 _G_PAGE_CONFIG = re.compile(r"g_page_config\s*=\s*")
 
 
-def taobao_item_url(nid: str, tmall: bool = False) -> str:
-    """The canonical item URL: p4p ``detail_url``s are click.simba ad redirects, so build it from nid."""
-    host = "detail.tmall.com" if tmall else "item.taobao.com"
-    return f"https://{host}/item.htm?id={nid}"
+taobao_item_url = today.taobao_item_url
 
 
 def _search_page(url: str) -> int | None:
@@ -58,7 +58,9 @@ def parse_taobao_search(body: bytes | str, url: str, content_type: str | None = 
     try:
         config = json_after(text, _G_PAGE_CONFIG)
     except ValueError:
-        cards = _spa_cards(text, _search_page(url))
+        config = _bare_config(text)
+    if config is None:
+        cards = today.rendered_cards(text, _search_page(url)) or _spa_cards(text, _search_page(url))
         if cards:
             return ParsedPage(cards, "ok", detail=f"{len(cards)} rendered cards (current SPA page)")
         sign = refusal_in_body(text)
@@ -94,6 +96,19 @@ def parse_taobao_search(body: bytes | str, url: str, content_type: str | None = 
         next=nxt,
         detail=f"{len(listings)} auctions",
     )
+
+
+def _bare_config(text: str) -> Any:
+    """A bare ``g_page_config`` object (saved without ``g_page_config =``) or the old ``ajax=true``
+    JSON answer: an object with ``mods``; None otherwise."""
+    stripped = text.lstrip()
+    if not stripped.startswith("{") or '"mods"' not in stripped[:5000]:
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(stripped)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) and "mods" in value else None
 
 
 def _auction(a: dict[str, Any], page: int | None) -> Listing:
@@ -172,29 +187,11 @@ def _spa_cards(text: str, page: int | None) -> list[Listing]:
 
 
 def parse_taobao_mtop(body: bytes | str, url: str, content_type: str | None = None) -> ParsedPage:
-    """``h5api.m.taobao.com/h5/mtop.relationrecommend.wirelessrecommend.recommend/2.0/`` JSONP."""
-    text = to_text(body, content_type)
-    try:
-        doc = json.loads(unwrap_jsonp(text))
-    except ValueError:
-        sign = refusal_in_body(text)
-        return refused(*sign) if sign else layout_changed("mtop answer is not JSON(P)")
-    if not isinstance(doc, dict):
-        return layout_changed("mtop answer is not an object")
-    ret = [str(r) for r in doc.get("ret") or []]
-    if doc.get("rgv587_flag"):
-        return refused("slider", f"punish: {doc.get('url', '')}")
-    if ret and not any(r.startswith("SUCCESS") for r in ret):
-        joined = " | ".join(ret)
-        if "RGV587_ERROR" in joined:
-            return refused("rgv587", joined)
-        if "FAIL_SYS_SESSION_EXPIRED" in joined or "FAIL_SYS_LOGIN" in joined:
-            return refused("login", joined)
-        if "FAIL_SYS_TOKEN" in joined or "FAIL_SYS_ILLEGAL_ACCESS" in joined:
-            return refused("token", joined)
-        if "FAIL_SYS_USER_VALIDATE" in joined:
-            return refused("slider", joined)
-        return ParsedPage([], "error", detail=joined)
+    """``h5api.m.taobao.com/h5/mtop.relationrecommend.wirelessrecommend.recommend/2.0/`` JSONP
+    (``data.itemsArray``, ``data.mainInfo``)."""
+    doc = today.mtop_envelope(to_text(body, content_type), "mtop")
+    if isinstance(doc, ParsedPage):
+        return doc
     data = doc.get("data") or {}
     items = data.get("itemsArray")
     main = data.get("mainInfo") or {}
@@ -276,6 +273,8 @@ def parse_taobao_item(body: bytes | str, url: str, content_type: str | None = No
     if "/auction/noitem.htm" in url:  # where Taobao sends a removed item
         return ParsedPage([], "empty", gone=True, detail="item removed (noitem page)")
     m = _G_CONFIG.search(text)
+    if not m and "__ICE_APP_CONTEXT__" in text:
+        return today.parse_ice_item(text, url, platform="taobao")
     if not m:
         sign = refusal_in_body(text)
         if sign:

@@ -11,8 +11,8 @@ from scrapy.http import Response
 
 from markwatch.listing import Listing
 from spiders.base import PlatformSpider, content_type
-from spiders.parsers.common import ParsedPage
-from spiders.parsers.tmall import parse_tmall_item, parse_tmall_search
+from spiders.common import ParsedPage
+from spiders.tmall.legacy import parse_tmall_item, parse_tmall_search
 
 
 def tmall_query(term: str) -> str:
@@ -49,7 +49,7 @@ class TmallSpider(PlatformSpider):
 
     def parse_item_page(self, response: Response) -> ParsedPage:
         if "item.taobao.com" in response.url:  # Tmall sends a Taobao store's id to item.taobao.com
-            from spiders.parsers.taobao import parse_taobao_item
+            from spiders.taobao.legacy import parse_taobao_item
 
             return parse_taobao_item(response.body, response.url, content_type(response))
         return parse_tmall_item(response.body, response.url, content_type(response))

@@ -1,5 +1,6 @@
-"""Weibo: the s.weibo.com search page (``div.card-wrap``, both ``p.from`` and ``div.from``; the 2017
-``feed_list_item`` layout and its BigPipe variant) and the m.weibo.cn ``getIndex`` JSON.
+"""Weibo's HTML and mobile shapes (still served): the s.weibo.com search page (``div.card-wrap``,
+both ``p.from`` and ``div.from``; the 2017 ``feed_list_item`` layout and its BigPipe variant)
+and the m.weibo.cn ``getIndex`` JSON.
 
 Posts are listings too: ``kind="post"``, ``item_id`` = mid, seller = the posting user.
 """
@@ -17,18 +18,17 @@ from zoneinfo import ZoneInfo
 from parsel import Selector
 
 from markwatch.listing import Listing
-from spiders.parsers.common import (
+from spiders.common import (
     ParsedPage,
     absolute,
     count,
     layout_changed,
-    refusal_from_url,
-    refusal_in_body,
     refused,
     strip_tags,
     to_text,
     unique,
 )
+from spiders.refusals import refusal_from_url, refusal_in_body
 
 CHINA = ZoneInfo("Asia/Shanghai")
 #: s.weibo.com shows at most 50 result pages.
