@@ -454,7 +454,13 @@ class AccountsMiddleware:
             following = self.pool(platform).refused(account, mode, cool=cools)
             if stats is not None:
                 stats.inc_value(f"markwatch/{platform}/accounts/cooled")
-            logger.warning("%s refused %s (%s); next account: %s", platform, account.key, mode, following)
+            logger.warning(
+                "%s refused %s (%s); next account: %s",
+                platform,
+                account.key,
+                mode,
+                following.key if following else "none",
+            )
             if following is not None:
                 if stats is not None:
                     stats.inc_value(f"markwatch/{platform}/accounts/rotated")
