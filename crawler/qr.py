@@ -39,13 +39,26 @@ def modules(png: Path | Image.Image) -> list[list[bool]] | None:
     module = width / count
     if abs(run / module - 7) > 1.0:
         return None
-    return [
+    matrix = [
         [
             _is_dark(pixels[int(left + (x + 0.5) * module), int(top + (y + 0.5) * module)])
             for x in range(count)
         ]
         for y in range(count)
     ]
+    corners = ((0, 0), (count - 7, 0), (0, count - 7))
+    return matrix if all(_finder(matrix, ox, oy) for ox, oy in corners) else None
+
+
+def _finder(matrix: list[list[bool]], ox: int, oy: int) -> bool:
+    """A QR finder pattern at (ox, oy): a dark 7x7 ring, a light ring, a dark 3x3 core."""
+    for y in range(7):
+        for x in range(7):
+            ring = x in (0, 6) or y in (0, 6)
+            core = 2 <= x <= 4 and 2 <= y <= 4
+            if matrix[oy + y][ox + x] != (ring or core):
+                return False
+    return True
 
 
 def _is_dark(value: object) -> bool:
