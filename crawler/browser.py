@@ -141,6 +141,8 @@ def configure(settings: BaseSettings) -> None:
     settings.set("PLAYWRIGHT_PROCESS_REQUEST_HEADERS", None, priority=prio)
     settings.set("PLAYWRIGHT_ABORT_REQUEST", skip_resource, priority=prio)
     settings.set("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT", 60_000, priority=prio)
+    tabs = settings.getint("MARKWATCH_BROWSER_TABS", 4)
+    settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", max(1, tabs), priority=prio)
 
 
 # --- accounts per platform -----------------------------------------------------------------------------
@@ -400,6 +402,11 @@ class AccountsMiddleware:
         from scrapy_playwright.page import PageMethod
 
         name = account.key if account else f"{platform}/signed-out"
+        if self.parallel > 1 and account is not None:
+            # accounts used side by side are separate sessions (each behind its own proxy): each has
+            # the platform's politeness on its own, not a share of one slot
+            host = urlsplit(request.url).hostname or platform
+            request.meta.setdefault("download_slot", f"{host}#{account.name}")
         request.meta.update(
             {
                 "playwright": True,

@@ -50,6 +50,8 @@ MARKWATCH_BROWSER = os.environ.get("MARKWATCH_BROWSER", "auto")
 MARKWATCH_BROWSER_WINDOW: bool | None = None
 #: Accounts of one platform used at once (one browser context each).
 MARKWATCH_BROWSER_CONTEXTS = 1
+#: Pages open at once in one account's browser context (the real platforms' politeness asks for one).
+MARKWATCH_BROWSER_TABS = 4
 #: Longest wait, in seconds, for a page's own API calls to be answered.
 MARKWATCH_BROWSER_SETTLE = 15.0
 #: Seconds an account rests after a refusal (slider, RGV587, 605, 432…) before it is used again.
