@@ -210,3 +210,34 @@ def save_qr(page: Any, path: Path) -> None:
         page.locator("[data-markwatch-qr]").first.screenshot(path=str(path))
     else:
         page.screenshot(path=str(path), full_page=True)
+
+
+def scan_in_sandbox(sandbox_url: str, platform: str, account: str) -> Callable[[Path], None]:
+    """An ``on_qr`` that "scans" the sandbox's QR code as ``account`` through its test hook
+    (``POST /_sandbox/login/scan``): how the demo, the tests and the benchmark log in unattended."""
+    from urllib.parse import urlencode
+    from urllib.request import Request, urlopen
+
+    def scan(_png: Path) -> None:
+        query = urlencode({"platform": platform, "account": account})
+        url = f"{sandbox_url.rstrip('/')}/_sandbox/login/scan?{query}"
+        with urlopen(Request(url, method="POST"), timeout=10) as answer:
+            answer.read()
+
+    return scan
+
+
+def sandbox_login(
+    store: AccountStore, sandbox_url: str, platform: str, name: str, timeout: float = 60.0
+) -> LoginResult:
+    """Log ``platform``'s account ``name`` in to the sandbox (headless, QR scanned by the hook)."""
+    return login(
+        store,
+        platform,
+        name,
+        sandbox_url=sandbox_url,
+        timeout=timeout,
+        window=False,
+        on_qr=scan_in_sandbox(sandbox_url, platform, name),
+        say=lambda _line: None,
+    )
