@@ -248,6 +248,7 @@ def start_sandbox(size: int, seed: int, image_cache: Path) -> tuple[subprocess.P
             str(size),
             "--image-cache",
             str(image_cache),
+            "--legacy",  # the HTTP path crawls the legacy pages (today's pages need the browser path)
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -44,7 +44,7 @@ SERVER = """
 import sys, time
 t0 = time.perf_counter()
 from sandbox.server import Sandbox
-sb = Sandbox(seed=1, size={size}).start()
+sb = Sandbox(seed=1, size={size}, legacy=True).start()
 print(sb.url, time.perf_counter() - t0, flush=True)
 sys.stdin.read()
 sb.stop()

@@ -353,6 +353,71 @@ class Listing:
             "born": self.born,
             "removed": self.removed,
             "terms": sorted(self.terms),
+            "kind": "post" if self.platform == "weibo" else "listing",
+            **({"text": full_text(self)} if self.platform == "weibo" else {}),
+        }
+
+
+def full_text(x: Listing) -> str:
+    """A Weibo post's whole text: its title, and for about a third of the posts (the *long* ones) a
+    second part that search cards and ``/ajax/statuses/show`` cut off and ``/ajax/statuses/longtext``
+    gives whole (issue 10). The second part may carry the seller's WeChat id."""
+    if x.platform != "weibo" or _hash("long", x.index) % 3:
+        return x.title
+    contact = f"，款式多多私聊，V信 {x.seller.wechat}" if x.seller.wechat else "，细节见图，欢迎评论区交流"
+    text = f"{x.title}\n【详情】做工、五金、走线都仔细对比过了{contact}。"
+    while len(text) <= 150:  # Weibo cuts a post at 140 characters
+        text += "喜欢的宝子们抓紧，数量有限，售完即止。"
+    return text
+
+
+def is_long(x: Listing) -> bool:
+    return full_text(x) != x.title
+
+
+@dataclass(slots=True)
+class Account:
+    """A Weibo account named after a brand, as the account search (``s.weibo.com/user?q=``) lists it."""
+
+    uid: str
+    nick: str
+    brand: str
+    category: str  # authorised | impostor-account | expired-distributor | fan-account
+    infringing: bool
+    why: tuple[str, ...]
+    verified: bool
+    description: str
+    followers: int
+    posts: int
+    location: str
+    terms: frozenset[str]
+
+    @property
+    def url(self) -> str:
+        return f"https://weibo.com/u/{self.uid}"
+
+    def truth(self, epoch: int) -> dict[str, Any]:
+        return {
+            "platform": "weibo",
+            "kind": "account",
+            "item_id": self.uid,
+            "url": self.url,
+            "brand": self.brand,
+            "infringing": self.infringing,
+            "why": list(self.why),
+            "category": self.category,
+            "seller_id": self.uid,
+            "seller": self.nick,
+            "actor": f"account:{self.uid}",
+            "title": self.nick,
+            "description": self.description,
+            "verified": self.verified,
+            "price": None,
+            "status": "live",
+            "relisted_from": None,
+            "born": 0,
+            "removed": None,
+            "terms": sorted(self.terms),
         }
 
 
@@ -509,6 +574,7 @@ class Catalogue:
         self._by_platform: dict[str, list[Listing]] = {p: [] for p in PLATFORMS}
         self._term_index: dict[tuple[str, str], list[Listing]] = {}
         self._rank_cache: dict[str, tuple[list[Listing], list[str]]] = {}
+        self._accounts: list[Account] = []
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -548,6 +614,19 @@ class Catalogue:
             self._term_index[key] = found
         return found
 
+    @property
+    def accounts(self) -> list[Account]:
+        """Weibo accounts named after the brands (the brand's own, an impostor, a lapsed distributor's,
+        fans), found by the account search ``s.weibo.com/user?q=``."""
+        self.build()
+        return self._accounts
+
+    def search_accounts(self, query: str) -> list[Account]:
+        q = normalise(query)
+        if not q:
+            return []
+        return [a for a in self.accounts if q in a.terms or q in normalise(a.nick)]
+
     def _ranked(self, platform: str) -> tuple[list[Listing], list[str]]:
         """The pool a search on ``platform`` scans, in the (seeded) ranking, with normalised titles.
 
@@ -579,6 +658,8 @@ class Catalogue:
             if not include_pending and epoch < x.born:
                 continue
             rows.append(x.truth(epoch))
+        if platform in (None, "weibo"):
+            rows.extend(a.truth(epoch) for a in self.accounts if brand in (None, a.brand))
         return rows
 
     def summary(self) -> dict[str, Any]:
@@ -616,7 +697,9 @@ class Catalogue:
         with self._lock:
             if self._built:
                 return
-            _Builder(self).run()
+            builder = _Builder(self)
+            builder.run()
+            self._accounts = builder.accounts()
             self._built = True
 
 
@@ -748,6 +831,88 @@ class _Builder:
             self._add(x)
             if x.removed is not None and x.category in ("counterfeit", "selling-post") and rng.random() < 0.6:
                 self._add(self._relist(x, rng))
+
+    def accounts(self) -> list[Account]:
+        """The brand-named Weibo accounts (built after the listings, so listing ids do not move)."""
+        out: list[Account] = []
+        for slug, f in self.facts.items():
+            rng = _Rng(f"accounts:{self.seed}:{slug}")
+            terms = self.terms[slug]
+            zh, latin = f.chinese[0], f.latin
+            lapsed = next((a for a in f.authorised if a[3]), None)
+
+            def uid(kind: str) -> str:
+                return self.ids.make("acct", 8_000_000_000, 8_999_999_999, slug, kind)  # noqa: B023
+
+            if f.weibo_official:
+                name = next(a[2] for a in f.authorised if a[0] == "weibo")
+                out.append(
+                    Account(
+                        f.weibo_official,
+                        name,
+                        slug,
+                        "authorised",
+                        False,
+                        ("official-account",),
+                        True,
+                        f"{latin} {zh} 官方微博，唯一官方账号",
+                        80_000 + rng.randint(0, 9999),
+                        900 + rng.randint(0, 99),
+                        "上海",
+                        terms,
+                    )
+                )
+            out.append(
+                Account(
+                    uid("impostor"),
+                    f"{latin}{zh}官方旗舰店",
+                    slug,
+                    "impostor-account",
+                    True,
+                    ("impersonation", "official-claim", "off-platform-contact"),
+                    False,
+                    f"{zh}官方正品 专柜同款 加V: {latin.lower()}{rng.randint(100, 999)}",
+                    3_000 + rng.randint(0, 999),
+                    120 + rng.randint(0, 99),
+                    "广东 广州",
+                    terms,
+                )
+            )
+            if lapsed is not None:
+                out.append(
+                    Account(
+                        uid("lapsed"),
+                        f"{lapsed[2]}（{zh}官方授权）",
+                        slug,
+                        "expired-distributor",
+                        True,
+                        ("expired-authorisation", "official-claim"),
+                        False,
+                        f"{zh}官方授权经销商（授权书见置顶）",
+                        5_000 + rng.randint(0, 999),
+                        300 + rng.randint(0, 99),
+                        "浙江 杭州",
+                        terms,
+                    )
+                )
+            for k, nick in enumerate((f"{zh}爱好者", f"{latin.lower()}_fan{rng.randint(10, 99)}")):
+                out.append(
+                    Account(
+                        uid(f"fan{k}"),
+                        nick,
+                        slug,
+                        "fan-account",
+                        False,
+                        (),
+                        False,
+                        f"喜欢{zh}的普通用户，不卖货",
+                        100 + rng.randint(0, 900),
+                        40 + rng.randint(0, 99),
+                        "北京",
+                        terms,
+                    )
+                )
+        return out
 
     def _plan(self) -> list[tuple[str, str, str, str]]:
         """Slots every catalogue starts with (so that even a small one has every kind and trick)."""

@@ -43,6 +43,20 @@ from markwatch.errors import UserError
     "unavailable slow truncated malformed empty layout (GET /_sandbox/modes).",
 )
 @click.option(
+    "--legacy",
+    is_flag=True,
+    help="Serve the legacy pages (g_page_config, list.tmall.com, li.gl-item, p.3.cn…) that the HTTP "
+    "spiders and saved pages use, instead of today's login-gated, scripted pages.",
+)
+@click.option(
+    "--risk",
+    "risks",
+    multiple=True,
+    metavar="PLATFORM=MODE@N",
+    help="Per-account risk control: after N requests each account of PLATFORM meets MODE "
+    "(slider: a slider page to drag; block: RGV587 / pdos_captcha / HTTP 432); repeatable.",
+)
+@click.option(
     "--slow",
     "slow_seconds",
     type=float,
@@ -65,6 +79,8 @@ def sandbox_command(
     refusals: tuple[str, ...],
     slow_seconds: float,
     image_cache: Path | None,
+    legacy: bool,
+    risks: tuple[str, ...],
 ) -> None:
     """Serve the four platforms locally from a seeded catalogue (Ctrl-C stops).
 
@@ -73,7 +89,8 @@ def sandbox_command(
     \b
     Examples:
         markwatch sandbox --port 8710 --seed 1
-        markwatch sandbox --refuse taobao=slider@10 --refuse jd=auth605
+        markwatch sandbox --refuse taobao=slider@10 --refuse jd=auth605 --legacy
+        markwatch sandbox --risk taobao=slider@20 --risk jd=block@50
         curl 'http://127.0.0.1:8710/s.taobao.com/search?q=veloria&s=44'
         curl 'http://127.0.0.1:8710/_sandbox/truth?platform=jd'
         curl -X POST 'http://127.0.0.1:8710/_sandbox/advance'
@@ -93,17 +110,28 @@ def sandbox_command(
         except ValueError as exc:
             raise UserError(str(exc)) from None
         parsed.append(f"{platform}={mode}" + (f"@{after}" if after else ""))
+    risk_specs: list[str] = []
+    for spec in risks:
+        platform, eq, mode = spec.partition("=")
+        if not eq or not mode:
+            raise UserError(f"--risk {spec!r}: write PLATFORM=MODE@N, e.g. taobao=slider@20")
+        risk_specs.append(f"{platform.strip().lower()}={mode.strip().lower()}")
     started = time.perf_counter()
-    sb = Sandbox(
-        seed=seed,
-        size=size,
-        brands=brands or DEFAULT_BRANDS,
-        refuse=parsed,
-        slow_seconds=slow_seconds,
-        image_cache=image_cache,
-        host=host,
-        port=port,
-    )
+    try:
+        sb = Sandbox(
+            seed=seed,
+            size=size,
+            brands=brands or DEFAULT_BRANDS,
+            refuse=parsed,
+            slow_seconds=slow_seconds,
+            image_cache=image_cache,
+            host=host,
+            port=port,
+            legacy=legacy,
+            risk=risk_specs,
+        )
+    except ValueError as exc:
+        raise UserError(f"--risk: {exc}") from None
     try:
         sb.start()
     except OSError as exc:
@@ -116,6 +144,16 @@ def sandbox_command(
         f"started in {time.perf_counter() - started:.2f} s)"
     )
     click.echo(f"  try: {sb.url}/s.taobao.com/search?q=veloria   ·   index: {sb.url}/_sandbox/")
+    click.echo(
+        "  serving: "
+        + (
+            "the legacy pages (--legacy)"
+            if legacy
+            else "today's pages (log in: POST /_sandbox/login/scan?platform=P&account=NAME)"
+        )
+    )
+    if risk_specs:
+        click.echo("  risk control: " + ", ".join(risk_specs))
     if sb.refusals:
         click.echo("  refusing: " + ", ".join(f"{p}={m}" for p, m in sb.refusals.items()))
     try:

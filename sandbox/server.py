@@ -118,8 +118,13 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         retry_after: int = 30,
+        legacy: bool = False,
+        risk: Mapping[str, str] | Sequence[str] = (),
     ) -> None:
         self.catalogue = Catalogue(seed=seed, size=size, brands=brands)
+        #: ``True``: the pages of the legacy crawl paths (``g_page_config``, ``list.tmall.com``,
+        #: ``li.gl-item``…) as before issue 10; ``False`` (default): today's login-gated, scripted pages.
+        self.legacy = legacy
         self.seed = seed
         self.epoch = 0
         self.slow_seconds = slow_seconds
@@ -145,6 +150,13 @@ class Sandbox:
                 mode, _, n = mode.partition("@")
                 after = int(n)
             self.set_refusal(platform, mode, after=after)
+        from sandbox.today import Today
+
+        #: Today's platforms: sessions, QR logins, page nonces and per-account risk control.
+        self.today = Today(self)
+        risk_items = risk.items() if isinstance(risk, Mapping) else (self._split(s) for s in risk)
+        for platform, spec in risk_items:
+            self.today.set_risk_spec(platform, spec)
 
     @staticmethod
     def _split(spec: str) -> tuple[str, str]:
@@ -268,7 +280,13 @@ class Sandbox:
         if found is None:
             if images.IMAGE_HOST.match(host):
                 return await self._image(host, path)
-            aux = self._aux_page(host, path, query)
+            if not self.legacy:
+                slid = await self.today.slide(request, host, path)
+                if slid is not None:
+                    return slid
+            aux = None if self.legacy else self.today.aux_page(request, host, path, query)
+            if aux is None:
+                aux = self._aux_page(host, path, query)
             if aux is not None:
                 return self._respond(aux)
             return web.Response(
@@ -343,6 +361,10 @@ class Sandbox:
         }
 
     def _route(self, host: str, path: str) -> tuple[Route, Callable[[Ctx], Awaitable[Reply]]] | None:
+        if not self.legacy:
+            found = self.today.route(host, path)
+            if found is not None:
+                return found
         table = self._table
         key_path = path.lower()
         if host == "h5api.m.taobao.com" and not key_path.endswith("/"):
@@ -536,6 +558,8 @@ class Sandbox:
                     "size": self.catalogue.size,
                     "epoch": self.epoch,
                     "refusals": self.refusals,
+                    "legacy": self.legacy,
+                    "risk": self.today.risk_state()["risk"],
                     "requests": self.requests,
                     "clock": (EPOCH_ZERO.isoformat()),
                     "catalogue": self.catalogue.summary(),
@@ -554,6 +578,9 @@ class Sandbox:
             except ValueError as exc:
                 return web.Response(status=400, text=f"sandbox: {exc}\n")
             return web.json_response({"refusals": self.refusals}, dumps=_dumps)
+        hit = await self.today.admin(request, path, q)
+        if hit is not None:
+            return hit
         return web.Response(status=404, text=f"sandbox: no admin route /_sandbox{path}; see GET /_sandbox/\n")
 
     def index(self) -> dict[str, Any]:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with serve(seed=11, size=300, retry_after=1) as sandbox:
+    with serve(seed=11, size=300, retry_after=1, legacy=True) as sandbox:
         yield sandbox
 
 

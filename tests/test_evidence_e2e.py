@@ -58,7 +58,7 @@ def test_sandbox_crawl_confirm_capture_export_and_relisting(tmp_path: Path) -> N
     db = f"sqlite:///{tmp_path / 'e2e.db'}"
     ready_engine(db).dispose()
     photos = tmp_path / "photos"
-    with serve(seed=1, size=200) as sb:
+    with serve(seed=1, size=200, legacy=True) as sb:
         _crawl(db, sb.url, photos, "taobao", "jd", "weibo")
         truth = {(r["platform"], r["item_id"]): r for r in sb.truth(brand="veloria")}
         future = {(r["platform"], r["item_id"]): r for e in range(1, 4) for r in sb.truth(epoch=e)}

@@ -21,7 +21,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with serve(seed=5, size=300) as s:
+    with serve(seed=5, size=300, legacy=True) as s:
         yield s
 
 
@@ -62,7 +62,7 @@ def test_capture_a_live_weibo_post(sb: Sandbox, tmp_path: Path) -> None:
 
 
 def test_capture_deleted_and_unknown_weibo_posts_are_gone(tmp_path: Path) -> None:
-    with serve(seed=5, size=300) as s:
+    with serve(seed=5, size=300, legacy=True) as s:
         post = next(x for x in s.catalogue.by_platform("weibo") if x.born == 0 and x.removed is not None)
         assert post.removed is not None
         s.advance(post.removed)

@@ -29,7 +29,7 @@ POST = ("item_id", "url", "title", "seller_id", "seller_name", "posted_at", "rep
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Any]:
-    with serve(seed=1, size=400) as sb:
+    with serve(seed=1, size=400, legacy=True) as sb:
         yield sb
 
 

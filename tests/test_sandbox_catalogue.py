@@ -132,8 +132,11 @@ def test_time_removals_relists_price_changes_and_new_listings(cat: Catalogue) ->
 
 
 def test_truth_rows(cat: Catalogue) -> None:
-    rows = cat.truth(epoch=0)
+    everything = cat.truth(epoch=0)
+    rows = [r for r in everything if r["kind"] != "account"]
     assert len(rows) == sum(1 for x in cat.listings if x.born == 0)
+    # the brand-named Weibo accounts come on top (issue 10), one row each
+    assert len(everything) - len(rows) == len(cat.accounts) > 0
     row = rows[0]
     for key in (
         "platform",
@@ -220,3 +223,27 @@ def test_same_catalogue_in_another_process_with_another_hash_seed() -> None:
         for n in (1, 2)
     }
     assert len(digests) == 1 and len(next(iter(digests))) == 40
+
+
+def test_weibo_accounts_named_after_the_brand(cat: Catalogue) -> None:
+    rows = {r["category"]: r for r in cat.truth(platform="weibo", brand="veloria") if r["kind"] == "account"}
+    assert set(rows) == {"authorised", "impostor-account", "expired-distributor", "fan-account"}
+    assert rows["authorised"]["item_id"] == "5566778899" and not rows["authorised"]["infringing"]
+    assert rows["impostor-account"]["infringing"] and "impersonation" in rows["impostor-account"]["why"]
+    assert rows["expired-distributor"]["infringing"]
+    assert "expired-authorisation" in rows["expired-distributor"]["why"]
+    assert not rows["fan-account"]["infringing"]
+    found = {a.uid for a in cat.search_accounts("veloria")}
+    assert {r["item_id"] for r in rows.values()} <= found
+    assert not any(a.brand == "corvane" for a in cat.search_accounts("veloria"))
+
+
+def test_long_weibo_posts(cat: Catalogue) -> None:
+    from sandbox.catalogue import full_text, is_long
+
+    posts = cat.by_platform("weibo")
+    long = [x for x in posts if is_long(x)]
+    assert 0 < len(long) < len(posts)
+    assert all(full_text(x).startswith(x.title) and len(full_text(x)) > 140 for x in long)
+    with_contact = [x for x in long if x.seller.wechat]
+    assert with_contact and all(x.seller.wechat in full_text(x)[len(x.title) :] for x in with_contact)

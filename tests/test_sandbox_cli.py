@@ -62,6 +62,7 @@ def test_command_serves_until_interrupted(launcher: str) -> None:
             "4",
             "--refuse",
             "jd=auth605",
+            "--legacy",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,

@@ -23,7 +23,7 @@ from sandbox.server import MTOP_API, MTOP_PATH, Sandbox, mtop_sign, serve
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with serve(seed=11, size=500, slow_seconds=0.3) as s:
+    with serve(seed=11, size=500, slow_seconds=0.3, legacy=True) as s:
         yield s
 
 
@@ -365,7 +365,7 @@ def test_relisted_item_has_new_urls_but_the_same_photo_bytes(sb: Sandbox) -> Non
 
 @pytest.fixture(scope="module")
 def big() -> Iterator[Sandbox]:
-    with serve(seed=2, size=24000) as s:
+    with serve(seed=2, size=24000, legacy=True) as s:
         yield s
 
 
@@ -540,7 +540,7 @@ def test_mode_that_does_not_apply_answers_400(sb: Sandbox) -> None:
 
 
 def test_platform_refusal_after_n_requests() -> None:
-    with serve(seed=3, size=150) as s:
+    with serve(seed=3, size=150, legacy=True) as s:
         s.set_refusal("taobao", "slider", after=2)
         statuses = [fetch(s, SEARCH["taobao"] + f"&s={44 * i}").status for i in range(4)]
         assert statuses == [200, 200, 302, 302]
@@ -549,7 +549,7 @@ def test_platform_refusal_after_n_requests() -> None:
         assert fetch(s, SEARCH["taobao"]).status == 200
         with pytest.raises(ValueError):
             s.set_refusal("weibo", "auth605")
-    with serve(seed=3, size=150, refuse=["jd=auth605"]) as s:
+    with serve(seed=3, size=150, refuse=["jd=auth605"], legacy=True) as s:
         assert fetch(s, SEARCH["jd"]).json()["code"] == "605"
         assert fetch(s, SEARCH["taobao"]).status == 200
 
@@ -558,7 +558,7 @@ def test_platform_refusal_after_n_requests() -> None:
 
 
 def test_advance_changes_what_is_served() -> None:
-    with serve(seed=5, size=300) as s:
+    with serve(seed=5, size=300, legacy=True) as s:
         gone = next(x for x in s.catalogue.listings if x.removed == 1 and x.platform == "jd" and x.born == 0)
         assert fetch(s, f"/item.jd.com/{gone.item_id}.html").status == 200
         r = fetch(s, "/_sandbox/advance", method="POST")
@@ -575,7 +575,7 @@ def test_advance_changes_what_is_served() -> None:
 
 
 def test_removed_tmall_and_taobao_items_answer_as_the_platforms() -> None:
-    with serve(seed=5, size=300) as s:
+    with serve(seed=5, size=300, legacy=True) as s:
         s.advance(6)
         for platform, path in (
             ("taobao", "/item.taobao.com/item.htm?id="),
@@ -620,13 +620,13 @@ def test_unknown_route_is_404_naming_it(sb: Sandbox) -> None:
 
 
 def test_same_seed_serves_the_same_page() -> None:
-    with serve(seed=9, size=200) as a, serve(seed=9, size=200) as b:
+    with serve(seed=9, size=200, legacy=True) as a, serve(seed=9, size=200, legacy=True) as b:
         for path in SEARCH.values():
             assert fetch(a, path).body == fetch(b, path).body
 
 
 def test_weibo_post_detail_and_removed_post() -> None:
-    with serve(seed=5, size=300) as s:
+    with serve(seed=5, size=300, legacy=True) as s:
         post = next(x for x in s.catalogue.by_platform("weibo") if x.born == 0 and x.removed is not None)
         text = fetch(s, f"/m.weibo.cn/detail/{post.item_id}").text()
         m = re.search(r"var \$render_data = (\[.*?\])\[0\] \|\| \{\};", text, re.S)
@@ -742,7 +742,7 @@ def test_mobile_weibo_accessdeny_is_418(sb: Sandbox) -> None:
 
 
 def test_admin_refuse_state_and_url_for() -> None:
-    with serve(seed=6, size=150) as s:
+    with serve(seed=6, size=150, legacy=True) as s:
         assert s.url_for("https://s.taobao.com/search?q=x") == f"{s.url}/s.taobao.com/search?q=x"
         assert s.url_for("//item.jd.com/1.html") == f"{s.url}/item.jd.com/1.html"
         r = fetch(s, "/_sandbox/refuse?platform=weibo&mode=visitor&after=1", method="POST")

@@ -23,7 +23,7 @@ from tests.conftest import sample_path
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with serve(seed=5, size=300) as s:
+    with serve(seed=5, size=300, legacy=True) as s:
         yield s
 
 
@@ -134,7 +134,7 @@ def test_sandbox_status_page_reads_like_the_real_one(sb: Sandbox) -> None:
 
 
 def test_removed_post_answers_the_deleted_page() -> None:
-    with serve(seed=5, size=300) as s:
+    with serve(seed=5, size=300, legacy=True) as s:
         post = next(x for x in s.catalogue.by_platform("weibo") if x.born == 0 and x.removed is not None)
         assert get(s, status_path(post))[0] == 200
         assert post.removed is not None
@@ -176,7 +176,7 @@ def test_unknown_status_redirects_to_weibos_not_found_page(sb: Sandbox) -> None:
 
 
 def test_a_post_not_yet_posted_is_not_found() -> None:
-    with serve(seed=5, size=300) as s:
+    with serve(seed=5, size=300, legacy=True) as s:
         later = next((x for x in s.catalogue.by_platform("weibo") if x.born > 0), None)
         assert later is not None, "the catalogue has no Weibo post born after epoch 0"
         assert get(s, status_path(later))[0] == 302

@@ -60,7 +60,7 @@ def test_lock_allows_one_holder(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def sb() -> Iterator[Sandbox]:
-    with serve(seed=5, size=150) as sandbox:
+    with serve(seed=5, size=150, legacy=True) as sandbox:
         yield sandbox
 
 

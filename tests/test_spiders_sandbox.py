@@ -61,7 +61,7 @@ SCENARIOS: list[tuple[str, str, dict[str, Any], str | None, str]] = [
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     saves = tmp_path_factory.mktemp("pages")
-    with serve(seed=3, size=300) as sb:
+    with serve(seed=3, size=300, legacy=True) as sb:
         jobs = []
         for job_id, spider, args, mode, _ in SCENARIOS:
             headers = {"X-Sandbox-Refuse": mode} if mode else {}
@@ -146,7 +146,7 @@ def test_normal_crawls_yield_complete_listings_from_the_catalogue(
 
 
 def test_recheck_marks_removed_items_gone(tmp_path: Path) -> None:
-    with serve(seed=1, size=400) as sb:
+    with serve(seed=1, size=400, legacy=True) as sb:
         chosen: dict[str, list[tuple[str, bool]]] = {}
         for platform in ("taobao", "tmall", "jd"):
             listings = [x for x in sb.catalogue.listings if x.platform == platform and x.born == 0]
