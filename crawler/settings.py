@@ -18,6 +18,9 @@ NEWSPIDER_MODULE = "spiders"
 
 #: Origin of the local replay server; when set, https://<host>/<path> is fetched from <this>/<host>/<path>.
 MARKWATCH_SANDBOX_URL: str | None = os.environ.get("MARKWATCH_SANDBOX_URL") or None
+#: Which routes the spiders take by default: "today" (what the platforms serve now) or "legacy" (the
+#: retired pages: saved pages, the legacy sandbox). A spider's own ``-a path=`` wins.
+MARKWATCH_PATH: str = os.environ.get("MARKWATCH_PATH") or "today"
 #: Folder where pages that were refused or whose layout changed are saved for inspection.
 MARKWATCH_SAVE_DIR = os.environ.get("MARKWATCH_SAVE_DIR", "markwatch-pages")
 #: One cookie file (Netscape cookies.txt or a browser-extension JSON export) for all platforms.

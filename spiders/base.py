@@ -23,7 +23,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import scrapy
@@ -57,6 +57,11 @@ class SearchParams(BaseModel):
     max_pages: int = Field(default=3, ge=1, description="result pages per term (capped by the platform)")
     follow_items: bool = Field(
         default=True, description="fetch item pages when a search hit lacks the seller id or photos"
+    )
+    path: Literal["today", "legacy"] | None = Field(
+        default=None,
+        description="today: the routes the platforms serve now; legacy: the retired pages (saved pages, "
+        "the legacy sandbox); default: the MARKWATCH_PATH setting, else today",
     )
     recheck: list[str] = Field(
         default_factory=list,
@@ -126,6 +131,42 @@ class PlatformSpider(scrapy.Spider):
         executable = settings.get("MARKWATCH_CHROMIUM") or "/usr/bin/chromium"
         options = {"executable_path": executable, "headless": True}
         settings.set("PLAYWRIGHT_LAUNCH_OPTIONS", options, priority="spider")
+
+    @property
+    def path(self) -> str:
+        """``today`` or ``legacy``: the spider parameter, else the ``MARKWATCH_PATH`` setting, else today."""
+        if self.params.path:
+            return self.params.path
+        settings = getattr(self, "settings", None)
+        value = settings.get("MARKWATCH_PATH") if settings is not None else None
+        return "legacy" if value == "legacy" else "today"
+
+    def captured_page(self, response: Response) -> ParsedPage | None:
+        """The API answers the browser path captured for this page (``response.meta
+        ["markwatch_api_answers"]``: ``(url, body)`` pairs), read by the platform's
+        ``parse_api_answer`` and joined into one page; None when nothing usable was captured."""
+        answers = response.meta.get("markwatch_api_answers") or []
+        if not answers:
+            return None
+        from spiders.registry import parse_api_answer
+
+        pages = [p for url, body in answers for p in [parse_api_answer(self.platform, url, body)] if p]
+        if not pages:
+            return None
+        ok = [p for p in pages if p.outcome == "ok"]
+        if not ok:
+            return pages[0]
+        first = ok[0]
+        seen: set[str] = set()
+        listings = [x for p in ok for x in p.listings if not (x.item_id in seen or seen.add(x.item_id))]
+        return ParsedPage(
+            listings,
+            "ok",
+            total_pages=first.total_pages,
+            total_results=first.total_results,
+            next=first.next,
+            detail=f"{len(listings)} listings from {len(ok)} captured API answer(s)",
+        )
 
     # --- what each platform spider provides ------------------------------------------------------
 

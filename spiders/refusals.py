@@ -151,8 +151,11 @@ def refusal_from_url(url: str, platform: str | None = None) -> str | None:
 
 
 def refusal_from_redirect(source: str, target: str, platform: str | None = None) -> str | None:
-    """The refusal a redirect from ``source`` to ``target`` stands for, or None."""
-    return next((m for r in _rules(platform) for m in [r.from_redirect(source, target)] if m), None)
+    """The refusal a redirect from ``source`` to ``target`` stands for, or None (every platform's
+    redirect hook first: the host that redirected says more than the target)."""
+    rules = list(_rules(platform))
+    hooked = (r.redirect_hook(source, target) for r in rules if r.redirect_hook is not None)
+    return next((m for m in hooked if m), None) or refusal_from_url(target, platform)
 
 
 def refusal_in_body(text: str, platform: str | None = None) -> tuple[str, str] | None:

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# The sandbox these tests crawl replays the legacy pages, so the spiders take their legacy routes
+# (crawls in child processes inherit it). Tests of today's routes ask for path=today themselves.
+os.environ.setdefault("MARKWATCH_PATH", "legacy")
+
 ROOT = Path(__file__).resolve().parent.parent
 #: The real platform pages beside the repository (never copied into it).
 SAMPLES = Path(os.environ.get("MARKWATCH_SAMPLES", ROOT.parent / "shared" / "samples"))

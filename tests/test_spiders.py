@@ -28,7 +28,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def make(cls: type[PlatformSpider], settings: dict[str, Any] | None = None, **params: Any) -> Any:
-    crawler = get_crawler(cls, settings_dict={"MARKWATCH_SAVE_DIR": "", **(settings or {})})
+    # these tests read the legacy fixtures: the legacy routes unless a test asks for today's
+    base = {"MARKWATCH_SAVE_DIR": "", "MARKWATCH_PATH": "legacy"}
+    crawler = get_crawler(cls, settings_dict={**base, **(settings or {})})
     spider = cls.from_crawler(crawler, **params)
     crawler.spider = spider
     crawler.stats.open_spider(spider)

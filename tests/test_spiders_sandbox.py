@@ -30,7 +30,8 @@ SCENARIOS: list[tuple[str, str, dict[str, Any], str | None, str]] = [
     ("mtop-rgv587", "taobao", {"api": "mtop"}, "rgv587", "refused:rgv587"),
     ("mtop-token", "taobao", {"api": "mtop"}, "token_expired", "refused:token"),
     ("mtop-login", "taobao", {"api": "mtop"}, "login", "refused:login"),
-    ("tmall-login", "tmall", {}, "login", "refused:login"),
+    # list.tmall.com sent to login is what the real site does to everyone now: Tmall moved to Taobao
+    ("tmall-login", "tmall", {}, "login", "refused:tmall-moved"),
     ("tmall-slider", "tmall", {}, "slider", "refused:slider"),
     ("tmall-empty", "tmall", {}, "empty", "empty"),
     ("jd-605", "jd", {}, "auth605", "refused:jd-605"),

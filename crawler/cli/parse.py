@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from markwatch.errors import UserError
-
 from markwatch.platforms import PLATFORMS
 
 PLATFORM_CHOICES = PLATFORMS

@@ -1,6 +1,14 @@
-"""JD: ``search.jd.com/Search`` (logical page n = half-page 2n-1, 30 items) plus the lazy second half
-``s_new.php`` (half-page 2n, with the Search page as Referer), prices from ``p.3.cn`` when the page
-shows none, and item pages for hits that lack the seller or photos."""
+"""JD's spider.
+
+Default (``path=today``): ``search.jd.com/Search?keyword=…`` whose data comes from
+``pc_search_searchWare`` (signed with ``h5st`` by the page's own script: the browser path hands the
+captured answers over in ``response.meta["markwatch_api_answers"]``; without them the rendered
+``div[data-sku]`` cards are read). Prices come with the answer: ``p.3.cn`` is not used. Over plain
+HTTP the real site refuses (403 / risk handler), and the refusal is named.
+
+``path=legacy`` (saved pages, the legacy sandbox): logical page n = half-page 2n-1 (``li.gl-item``, 30
+items) plus the lazy second half ``s_new.php`` (half-page 2n, with the Search page as Referer), prices
+from ``p.3.cn`` when the page shows none. Item pages for hits that lack the seller or photos."""
 
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ from markwatch.listing import Listing
 from spiders.base import PlatformSpider, content_type
 from spiders.common import ParsedPage
 from spiders.jd.legacy import jd_prices_url, parse_jd_item, parse_jd_prices, parse_jd_search
+from spiders.jd.parsers import parse_search
 
 
 def jd_search_url(term: str, page: int) -> str:
@@ -52,9 +61,17 @@ class JdSpider(PlatformSpider):
         )
 
     def parse_search_page(self, response: Response) -> ParsedPage:
+        if self.path == "today":
+            captured = self.captured_page(response)
+            if captured is not None:
+                return captured
+            return parse_search(response.body, response.url, content_type(response))
         return parse_jd_search(response.body, response.url, content_type(response))
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        if self.path == "today":  # one request per page, prices included: no s_new.php, no p.3.cn
+            yield from super().parse(response, **kwargs)
+            return
         results = list(super().parse(response, **kwargs))
         listings = [r for r in results if isinstance(r, Listing)]
         others = [r for r in results if not isinstance(r, Listing)]
@@ -114,4 +131,7 @@ class JdSpider(PlatformSpider):
         return scrapy.Request(listing.url, errback=self.item_failed)
 
     def parse_item_page(self, response: Response) -> ParsedPage:
+        captured = self.captured_page(response)  # the browser's pc_detailpage_wareBusiness answer
+        if captured is not None:
+            return captured
         return parse_jd_item(response.body, response.url, content_type(response))

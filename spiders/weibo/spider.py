@@ -1,5 +1,8 @@
 """Weibo: posts that mention the brand, from ``s.weibo.com/weibo`` (card-wrap HTML, at most 50 pages)
-or the m.weibo.cn ``getIndex`` search JSON. Posts are listings with ``kind="post"``.
+or the m.weibo.cn ``getIndex`` search JSON, and accounts named after it from the account search
+``s.weibo.com/user?q=`` (``accounts=true``, the default on today's path). Posts are listings with
+``kind="post"``, accounts with ``kind="account"``. A post whose text Weibo cut (``isLongText``) is read
+whole from ``weibo.com/ajax/statuses/longtext`` before it is handed on.
 
 Weibo wants a logged-in cookie sent as a plain header with the cookie jar off (``COOKIES_ENABLED =
 False``: with the jar on, requests end in the visitor check, dataabc/weibo-search #580)."""
@@ -15,9 +18,11 @@ import scrapy
 from pydantic import Field
 from scrapy.http import Response
 
+from markwatch.listing import Listing
 from spiders.base import PlatformSpider, SearchParams, content_type
 from spiders.common import ParsedPage
 from spiders.weibo.legacy import CHINA, WEIBO_PAGE_CAP, parse_weibo_mobile, parse_weibo_search
+from spiders.weibo.today import parse_account_search, parse_long_text, with_long_text
 
 #: A query showing at least this many pages is taken to be cut off at Weibo's 50 and is split
 #: (dataabc/weibo-search's FURTHER_THRESHOLD; some saturated queries show only 40-odd pages).
@@ -29,6 +34,11 @@ Window = tuple[dt.datetime, dt.datetime]
 class WeiboParams(SearchParams):
     api: Literal["html", "mobile"] = Field(
         default="html", description="html: s.weibo.com search page; mobile: m.weibo.cn getIndex JSON"
+    )
+    accounts: bool | None = Field(
+        default=None,
+        description="also search accounts named after the brand (s.weibo.com/user?q=); default: on "
+        "with path=today, off with path=legacy",
     )
     days: int = Field(
         default=0,
@@ -65,6 +75,16 @@ def weibo_search_url(term: str, page: int, window: Window | None = None) -> str:
         query["timescope"] = timescope(window)
     query["page"] = str(page)
     return "https://s.weibo.com/weibo?" + urlencode(query, quote_via=quote, safe=":")
+
+
+def weibo_accounts_url(term: str, page: int = 1) -> str:
+    """``https://s.weibo.com/user?q=…&Refer=weibo_user&page=N``: the account search."""
+    query = {"q": term, "Refer": "weibo_user", "page": str(page)}
+    return "https://s.weibo.com/user?" + urlencode(query, quote_via=quote)
+
+
+def weibo_longtext_url(mid: str) -> str:
+    return "https://weibo.com/ajax/statuses/longtext?" + urlencode({"id": mid})
 
 
 def weibo_mobile_url(term: str, page: int) -> str:
@@ -110,7 +130,71 @@ class WeiboSpider(PlatformSpider):
         end = (dt.datetime.now(CHINA) + dt.timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
         return end - dt.timedelta(days=self.params.days), end
 
+    def search_accounts(self) -> bool:
+        return self.params.accounts if self.params.accounts is not None else self.path == "today"
+
+    def account_requests(self) -> Iterator[scrapy.Request]:
+        if self.params.recheck and not (self.params.brand or self.params.terms):
+            return
+        for term in self.params.search_terms():
+            meta = self.search_meta(term, 1, autothrottle_dont_adjust_delay=True, markwatch_kind="accounts")
+            yield scrapy.Request(
+                weibo_accounts_url(term), meta=meta, callback=self.parse_accounts, errback=self.search_failed
+            )
+
+    def parse_accounts(self, response: Response) -> Iterator[Any]:
+        """The account search: one page (the accounts most like the term come first)."""
+        term = str(response.meta.get("markwatch_term", ""))
+        parsed = self.refusal_from_meta(response) or self.safely(
+            lambda r: parse_account_search(r.body, r.url, content_type(r)), response
+        )
+        self.record(response, parsed, kind="search")
+        for listing in parsed.listings:
+            listing.search_term, listing.page = term, 1
+        yield from parsed.listings
+
+    def complete(self, listings: list[Listing]) -> Iterator[Any]:
+        """Posts Weibo cut (``isLongText``) are read whole first; the rest go on as before."""
+        whole = []
+        for listing in listings:
+            raw = listing.raw
+            cut = raw.get("markwatch_long_text") == "pending" or (
+                raw.get("isLongText") and raw.get("markwatch_long_text") != "read"
+            )
+            if cut and listing.kind == "post":
+                yield scrapy.Request(
+                    weibo_longtext_url(listing.item_id),
+                    headers={"Referer": "https://weibo.com/", "Accept": "application/json, text/plain, */*"},
+                    meta={"markwatch_listing": listing, "markwatch_kind": "longtext"},
+                    callback=self.parse_long_text,
+                    errback=self.long_text_failed,
+                    dont_filter=True,
+                )
+            else:
+                whole.append(listing)
+        yield from super().complete(whole)
+
+    def parse_long_text(self, response: Response) -> Iterator[Any]:
+        listing: Listing = response.meta["markwatch_listing"]
+        parsed = self.refusal_from_meta(response) or self.safely(
+            lambda r: parse_long_text(r.body, r.url, content_type(r)), response
+        )
+        if parsed.outcome != "ok":
+            self.record(response, parsed, kind="item", count=False)
+        with_long_text(listing, parsed)
+        if listing.raw.get("markwatch_long_text") != "read":  # the cut text stays, marked as such
+            listing.raw = {**listing.raw, "markwatch_long_text": "unread"}
+        yield from super().complete([listing])
+
+    def long_text_failed(self, failure: Any) -> Iterator[Any]:
+        listing: Listing = failure.request.meta["markwatch_listing"]
+        listing.raw = {**listing.raw, "markwatch_long_text": "unread"}
+        yield from super().complete([listing])
+
     async def start(self) -> Any:
+        if self.search_accounts():
+            for request in self.account_requests():
+                yield request
         window = self.window()
         if window is None or self.params.recheck:
             async for request in super().start():
