@@ -7,8 +7,9 @@ scrapy-playwright in **one Playwright context per account**: a persistent Chromi
 context holding those cookies; each context has the account's proxy. The platform's own JavaScript
 runs and computes its signatures (``h5st``, mtop ``sign``, ``bx-ua``); markwatch never does. While the
 page loads, the JSON answers of the platform's API (:data:`API_PATTERNS`) are read off the browser's
-network traffic (``page.on("response")``) and handed to the spider in ``response.meta["markwatch_answers"]``
-(real URL, status, text), beside the rendered DOM as the response body for pages with no API answer.
+network traffic (``page.on("response")``) and handed to the spider in
+``response.meta["markwatch_api_answers"]`` ((real URL, body) pairs, read by the platform's
+``parse_api_answer``), beside the rendered DOM as the response body for pages with no API answer.
 
 :class:`AccountsMiddleware` picks the account for each request, reads the spider's verdict on each
 answer and, on a refusal, cools that account down (``MARKWATCH_COOLDOWN``) and asks again with the
@@ -235,6 +236,15 @@ def load_pool(
 
 ANSWERS = "markwatch_answers"
 _PENDING = "_markwatch_pending"
+#: Request meta that a retry with another account must not carry over (page, answers, verdict).
+FRESH_KEYS = (
+    "playwright",
+    "markwatch_account",
+    ANSWERS,
+    _PENDING,
+    "markwatch_parsed",
+    "markwatch_api_answers",
+)
 
 
 @dataclass
@@ -436,8 +446,13 @@ class AccountsMiddleware:
         spider = self.crawler.spider
         verdict = getattr(spider, "verdict", None)
         account = self.account_of(request)
-        if request.meta.get("markwatch_kind") not in ("search", "item"):
+        kind = request.meta.get("markwatch_kind")
+        if kind not in ("search", "item"):
             return response
+        # the spiders read the captured answers as (real URL, body) pairs
+        request.meta["markwatch_api_answers"] = [
+            (a["url"], a["text"]) for a in request.meta.get(ANSWERS) or [] if a.get("kind") == kind
+        ]
         if response.request is None:  # the engine ties it later; the spider's verdict reads its meta
             response.request = request
         try:
@@ -491,7 +506,16 @@ class AccountsMiddleware:
         meta = {
             k: v
             for k, v in request.meta.items()
-            if not k.startswith(("playwright", "markwatch_account", ANSWERS, _PENDING, "markwatch_parsed"))
+            if not k.startswith(
+                (
+                    "playwright",
+                    "markwatch_account",
+                    ANSWERS,
+                    _PENDING,
+                    "markwatch_parsed",
+                    "markwatch_api_answers",
+                )
+            )
         }
         retry = request.replace(meta=meta, dont_filter=True)
         if account is not None:

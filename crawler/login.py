@@ -21,6 +21,7 @@ from crawler.accounts import (
     check_name,
     check_platform,
     check_proxy,
+    cookie_domains,
     login_state,
     playwright_proxy,
     sandbox_host,
@@ -163,6 +164,7 @@ def login(
                     break
                 page.wait_for_timeout(500)
             if logged_in:
+                keep_session_cookies(context, cookie_domains(platform, host))
                 page.wait_for_timeout(300)  # let Chromium write the cookie file
         finally:
             context.close()
@@ -185,6 +187,26 @@ def login(
         cooling_until=None,
     )
     return LoginResult(account, seconds, shot)
+
+
+#: How long markwatch keeps a login's session cookies in the profile (the platform still decides
+#: whether the session is valid; a crawl that meets its login page marks the account logged out).
+KEEP_SESSION_DAYS = 30
+
+
+def keep_session_cookies(context: Any, domains: tuple[str, ...]) -> int:
+    """Store the platform's session cookies (no expiry) with one, so the profile keeps the login
+    between browser starts (Chromium drops session cookies when it starts again). Returns how many."""
+    until = time.time() + KEEP_SESSION_DAYS * 86400
+    kept = []
+    for c in context.cookies():
+        host = str(c.get("domain", "")).lstrip(".").lower()
+        on_platform = any(host == d or host.endswith("." + d) for d in domains)
+        if on_platform and float(c.get("expires", -1) or -1) <= 0:
+            kept.append({**c, "expires": until})
+    if kept:
+        context.add_cookies(kept)
+    return len(kept)
 
 
 def _expiry(value: Any) -> float | None:

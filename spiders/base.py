@@ -301,7 +301,11 @@ class PlatformSpider(scrapy.Spider):
         """True when this platform's pages are fetched in the account's Chromium (the browser path:
         ``MARKWATCH_BROWSER``, resolved by the crawler into ``MARKWATCH_BROWSER_PLATFORMS``)."""
         settings = getattr(self, "settings", None)
-        return settings is not None and self.platform in settings.getlist("MARKWATCH_BROWSER_PLATFORMS")
+        if settings is None:
+            return False
+        return settings.getbool("MARKWATCH_PLAYWRIGHT") or self.platform in settings.getlist(
+            "MARKWATCH_BROWSER_PLATFORMS"
+        )
 
     def page_of(self, response: Response) -> ParsedPage:
         """A search response as a :class:`ParsedPage` (the verdict already read, when there is one)."""
@@ -325,40 +329,19 @@ class PlatformSpider(scrapy.Spider):
             return self.item_page_of(response)
         return None
 
-    def answers(self, response: Response, kind: str) -> list[dict[str, Any]]:
-        """The platform's API answers of ``kind`` the browser read while the page loaded."""
-        found = response.meta.get("markwatch_answers") or []
-        return [a for a in found if isinstance(a, dict) and a.get("kind", kind) == kind]
-
-    def parse_answer(self, url: str, text: str) -> ParsedPage | None:
-        """One API answer read off the wire (mtop, pc_search_searchWare, weibo.com ajax…); None when
-        the platform's package does not read that answer."""
-        from spiders.registry import parse_api_answer
-
-        return parse_api_answer(self.platform, url, text)
-
     def parse_search_response(self, response: Response) -> ParsedPage:
-        """The API answers the page received when there are any, else the page (its rendered DOM)."""
+        """A search page that ended on a refusal URL (login wall, risk handler…) is that refusal;
+        otherwise the spider's parser (which reads the captured API answers first)."""
         moved = refusal_from_url(response.url, self.platform)
         if moved:
             return ParsedPage([], f"refused:{moved}", detail=f"the page ended at {response.url}")
-        pages = self.parsed_answers(response, "search")
-        return combine(pages) if pages else self.parse_search_page(response)
+        return self.parse_search_page(response)
 
     def parse_item_response(self, response: Response) -> ParsedPage:
         moved = refusal_from_url(response.url, self.platform)
         if moved:
             return ParsedPage([], f"refused:{moved}", detail=f"the item page ended at {response.url}")
-        pages = self.parsed_answers(response, "item")
-        return combine(pages) if pages else self.parse_item_page(response)
-
-    def parsed_answers(self, response: Response, kind: str) -> list[ParsedPage]:
-        out = []
-        for answer in self.answers(response, kind):
-            page = self.parse_answer(str(answer["url"]), str(answer["text"]))
-            if page is not None:
-                out.append(page)
-        return out
+        return self.parse_item_page(response)
 
     # --- reports ----------------------------------------------------------------------------------
 
@@ -435,35 +418,6 @@ def content_type(response: Response) -> str | None:
     """The response's Content-Type header as text (its charset helps decode GBK pages)."""
     value = response.headers.get(b"Content-Type")
     return value.decode("latin-1") if value else None
-
-
-def combine(pages: list[ParsedPage]) -> ParsedPage:
-    """Several answers for one page (JD asks twice a page) as one: listings of all, the first refusal
-    when none is ok, the page count the answers state."""
-    ok = [p for p in pages if p.outcome == "ok"]
-    if not ok:
-        for wanted in ("refused:", "layout-changed", "error", "empty"):
-            found = next((p for p in pages if p.outcome.startswith(wanted)), None)
-            if found is not None:
-                return found
-        return pages[0]
-    seen: set[str] = set()
-    listings = []
-    for p in ok:
-        for listing in p.listings:
-            if listing.item_id not in seen:
-                seen.add(listing.item_id)
-                listings.append(listing)
-    totals = [p.total_pages for p in ok if p.total_pages is not None]
-    first = ok[0]
-    return ParsedPage(
-        listings,
-        "ok",
-        total_pages=max(totals) if totals else None,
-        next=first.next,
-        detail=first.detail,
-        total_results=first.total_results,
-    )
 
 
 def merge(listing: Listing, detail: Listing) -> None:
