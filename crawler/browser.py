@@ -322,6 +322,10 @@ async def settle(page: Any, request: Request, quiet: float = 0.25, limit: float 
         await asyncio.wait(state.tasks, timeout=max(0.1, deadline - time.monotonic()))
 
 
+#: Request kinds (``markwatch_kind``) fetched in the browser, and whose answers they read.
+BROWSER_KINDS = {"search": "search", "accounts": "search", "item": "item", "longtext": "item"}
+
+
 # --- the middleware ---------------------------------------------------------------------------------------
 
 
@@ -401,7 +405,7 @@ class AccountsMiddleware:
     def process_request(self, request: Request) -> None:
         kind = request.meta.get("markwatch_kind")
         platform = self.platform()
-        if kind not in ("search", "item") or platform not in REGISTRY or "markwatch_account" in request.meta:
+        if kind not in BROWSER_KINDS or platform not in REGISTRY or "markwatch_account" in request.meta:
             return None
         pool = self.pool(platform)
         wanted = request.meta.pop("markwatch_account_wanted", None)
@@ -446,13 +450,17 @@ class AccountsMiddleware:
         spider = self.crawler.spider
         verdict = getattr(spider, "verdict", None)
         account = self.account_of(request)
-        kind = request.meta.get("markwatch_kind")
-        if kind not in ("search", "item"):
+        family = BROWSER_KINDS.get(str(request.meta.get("markwatch_kind")))
+        if family is None:
             return response
+        answers = [a for a in request.meta.get(ANSWERS) or [] if a.get("kind") == family]
         # the spiders read the captured answers as (real URL, body) pairs
-        request.meta["markwatch_api_answers"] = [
-            (a["url"], a["text"]) for a in request.meta.get(ANSWERS) or [] if a.get("kind") == kind
-        ]
+        request.meta["markwatch_api_answers"] = [(a["url"], a["text"]) for a in answers]
+        if page is not None:
+            # an API URL opened as a page (Weibo's longtext): its answer, not Chromium's <pre> view of it
+            own = next((a for a in answers if a["url"] == response.url), None)
+            if own is not None:
+                response = response.replace(body=str(own["text"]).encode("utf-8"), encoding="utf-8")
         if response.request is None:  # the engine ties it later; the spider's verdict reads its meta
             response.request = request
         try:

@@ -7,7 +7,6 @@ until the platform's login cookie appears in the profile, or gives up after ``ti
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -221,9 +220,7 @@ def save_qr(page: Any, path: Path) -> None:
     """Screenshot the page's QR code (the whole page when none is found) to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     found = False
-    with contextlib.suppress(Exception):  # a page that keeps polling never idles: take what is there
-        page.wait_for_load_state("networkidle", timeout=10_000)
-    for _ in range(20):
+    for _ in range(40):  # the code is often drawn by script after the page loads
         if page.evaluate(FIND_QR):
             found = True
             break

@@ -245,7 +245,12 @@ class Today:
             cookies = {"pt_key": sid, "thor": (h * 2)[:64].upper(), "pt_pin": quote(account)}
         else:
             sid = f"_2A25{h}"
-            cookies = {"SUB": sid, "SUBP": f"0033WrSXqPxfM725Ws9jqgMF55529P9D9W{h[:16]}"}
+            # ALF (the login's expiry, in seconds) is set by a login, never for a visitor
+            cookies = {
+                "SUB": sid,
+                "SUBP": f"0033WrSXqPxfM725Ws9jqgMF55529P9D9W{h[:16]}",
+                "ALF": str(int(time.time()) + 30 * 86400),
+            }
         s = Session(group, account, sid, time.time(), cookies)
         with self.lock:
             self.sessions[sid] = s
