@@ -345,6 +345,10 @@ class AccountsMiddleware:
         self.settle_limit = settings.getfloat("MARKWATCH_BROWSER_SETTLE", 15.0)
         self.ask: Callable[[str], str] = _ask_stdin
         self.pools: dict[str, AccountPool] = {}
+        #: The pause under way per account (its other refused pages wait for the same answer) and
+        #: when each account's last pause ended (pages fetched before then are asked again unasked).
+        self._pauses: dict[str, asyncio.Future[bool]] = {}
+        self._solved: dict[str, tuple[float, bool]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AccountsMiddleware:
@@ -411,6 +415,7 @@ class AccountsMiddleware:
         wanted = request.meta.pop("markwatch_account_wanted", None)
         account = next((a for a in pool.accounts if a.key == wanted and a.usable()), None) or pool.pick()
         request.meta["markwatch_account"] = account.key if account else None
+        request.meta["markwatch_sent"] = time.monotonic()
         if platform not in self.browser:
             return None
         from scrapy_playwright.page import PageMethod
@@ -476,7 +481,8 @@ class AccountsMiddleware:
                 return response
             stats = self.crawler.stats
             if solvable and self.window and page is not None:
-                solved = await self.pause_for_person(account, mode, response.url)
+                sent = float(request.meta.get("markwatch_sent", 0.0))
+                solved = await self.pause_for_person(account, mode, response.url, sent)
                 if stats is not None:
                     stats.inc_value(f"markwatch/{platform}/accounts/paused")
                 if solved:
@@ -530,19 +536,35 @@ class AccountsMiddleware:
             retry.meta["markwatch_account_wanted"] = account.key
         return retry
 
-    async def pause_for_person(self, account: Account, mode: str, url: str) -> bool:
-        """Pause the crawl until a person says the check in the window is solved (Enter); False on EOF."""
+    async def pause_for_person(self, account: Account, mode: str, url: str, sent: float = 0.0) -> bool:
+        """Pause the crawl until a person says the check in the window is solved (Enter); False on EOF.
+
+        One question per account at a time: its other pages refused meanwhile (several tabs) take the
+        same answer, and so do pages sent before the last answer (``sent``, monotonic)."""
+        running = self._pauses.get(account.key)
+        if running is not None:
+            return await running
+        last = self._solved.get(account.key)
+        if last is not None and sent and sent <= last[0]:
+            return last[1]
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pauses[account.key] = future
         engine = self.crawler.engine
         if engine is not None:
             engine.pause()
+        solved = False
         try:
             prompt = (
                 f"{account.key} met a {mode} check at {url}: solve it in the window, then press Enter "
                 "(Ctrl-D: give up on this account)"
             )
             line = await asyncio.get_running_loop().run_in_executor(None, self.ask, prompt)
-            return line != ""
+            solved = line != ""
+            return solved
         finally:
+            self._solved[account.key] = (time.monotonic(), solved)
+            del self._pauses[account.key]
+            future.set_result(solved)
             if engine is not None:
                 engine.unpause()
 
