@@ -87,6 +87,8 @@ def crawl(
         "MARKWATCH_ACCOUNTS_DIR": str(store.root),
         "MARKWATCH_SCORE_WORKERS": "0",
         "COLUMNS": "200",
+        "MARKWATCH_PATH": "today",
+        "MARKWATCH_BROWSER": "auto",
         **(env or {}),
     }
     full_env.pop("DISPLAY", None) if env is None or "DISPLAY" not in env else None

@@ -111,6 +111,7 @@ def demo_logins(console: Console, sandbox_url: str, root: Path) -> dict[str, Any
     return {
         "MARKWATCH_ACCOUNTS_DIR": str(root),
         "MARKWATCH_BROWSER": "all",
+        "MARKWATCH_PATH": "today",
         "MARKWATCH_BROWSER_WINDOW": False,
     }
 
