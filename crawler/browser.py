@@ -549,7 +549,7 @@ class AccountsMiddleware:
             return last[1]
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pauses[account.key] = future
-        engine = self.crawler.engine
+        engine = _engine(self.crawler)
         if engine is not None:
             engine.pause()
         solved = False
@@ -567,6 +567,14 @@ class AccountsMiddleware:
             future.set_result(solved)
             if engine is not None:
                 engine.unpause()
+
+
+def _engine(crawler: Crawler) -> Any:
+    """The crawler's engine, or None before the crawl started (a unit test's crawler)."""
+    try:
+        return crawler.engine
+    except RuntimeError:
+        return None
 
 
 def _ask_stdin(prompt: str) -> str:

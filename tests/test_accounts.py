@@ -353,3 +353,67 @@ def test_accounts_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hostile = runner.invoke(cli, ["login", "jd", "--account", "../../x", "--accounts-dir", root])
     assert hostile.exit_code == 2 and "not allowed" in hostile.output
     assert not (tmp_path.parent / "x").exists()
+
+
+class FakePage:
+    closed = False
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+def test_a_slider_with_a_window_asks_a_person_once_and_asks_again_with_the_same_account(
+    tmp_path: Path,
+) -> None:
+    slider = ParsedPage([], "refused:jd-risk", detail="risk handler")  # a person can pass it
+    mw = _middleware(tmp_path, {"jd/a": slider}, MARKWATCH_BROWSER="jd", MARKWATCH_BROWSER_WINDOW=True)
+    questions: list[str] = []
+
+    def person(prompt: str) -> str:
+        questions.append(prompt)
+        time.sleep(0.2)  # the other tab's refusal arrives while the person is at it
+        return "\n"
+
+    mw.ask = person
+
+    async def two_tabs() -> list[Any]:
+        out = []
+        requests = [
+            Request(f"https://search.jd.com/Search?keyword=x&page={n}", meta={"markwatch_kind": "search"})
+            for n in (1, 2)
+        ]
+        pages = []
+        for r in requests:
+            mw.process_request(r)
+            r.meta["markwatch_account"] = "jd/a"
+            pages.append(FakePage())
+            r.meta["playwright_page"] = pages[-1]
+        out = await asyncio.gather(
+            *(mw.process_response(r, HtmlResponse(r.url, body=b"<html></html>", request=r)) for r in requests)
+        )
+        assert all(p.closed for p in pages)
+        return list(out)
+
+    retries = asyncio.run(two_tabs())
+    assert len(questions) == 1 and "solve it in the window, then press Enter" in questions[0]
+    assert all(isinstance(r, Request) and r.meta["markwatch_account_wanted"] == "jd/a" for r in retries)
+    assert not mw.store.get("jd", "a").cooling()  # type: ignore[union-attr]  # solved: no cool-down
+    # a fresh page and fresh answers: nothing of the refused page is carried over
+    assert not [k for k in retries[0].meta if k.startswith(("playwright", "markwatch_api_answers"))]
+
+
+def test_a_person_who_gives_up_cools_the_account(tmp_path: Path) -> None:
+    mw = _middleware(
+        tmp_path,
+        {"jd/a": ParsedPage([], "refused:jd-risk", detail="risk")},
+        MARKWATCH_BROWSER="jd",
+        MARKWATCH_BROWSER_WINDOW=True,
+    )
+    mw.ask = lambda prompt: ""  # Ctrl-D
+    request = Request("https://search.jd.com/Search?keyword=x", meta={"markwatch_kind": "search"})
+    mw.process_request(request)
+    request.meta["markwatch_account"] = "jd/a"
+    request.meta["playwright_page"] = FakePage()
+    retry = asyncio.run(mw.process_response(request, HtmlResponse(request.url, body=b"", request=request)))
+    assert isinstance(retry, Request) and retry.meta["markwatch_account_wanted"] == "jd/b"
+    assert mw.store.get("jd", "a").cooling()  # type: ignore[union-attr]
