@@ -93,13 +93,17 @@ def crawl(
     }
     full_env.pop("DISPLAY", None) if env is None or "DISPLAY" not in env else None
     # the log goes to a file: a pipe nobody reads would fill and stop the crawl
-    log = (tmp / "crawl.log").open("w")
-    return subprocess.Popen(cmd, cwd=tmp, env=full_env, text=True, stdout=subprocess.PIPE, stderr=log, **kw)  # type: ignore[call-overload]
+    with (tmp / "crawl.log").open("w") as log:  # the child keeps its own copy of the descriptor
+        proc: subprocess.Popen[str] = subprocess.Popen(  # type: ignore[call-overload]
+            cmd, cwd=tmp, env=full_env, text=True, stdout=subprocess.PIPE, stderr=log, **kw
+        )
+    return proc
 
 
 def finish(proc: subprocess.Popen[str], timeout: float = 240) -> tuple[int, str, str]:
     out, _ = proc.communicate(timeout=timeout)
-    log = Path(str(proc.args[proc.args.index("--photos-dir") + 1])).parent / "crawl.log"  # type: ignore[union-attr]
+    args = list(proc.args)  # type: ignore[arg-type]
+    log = Path(str(args[args.index("--photos-dir") + 1])).parent / "crawl.log"
     return proc.returncode, out, log.read_text(errors="replace")
 
 
