@@ -34,7 +34,9 @@ class MarkwatchAddon:
         # the browser path: scrapy-playwright, one Playwright context per account (crawler/browser.py)
         from crawler.browser import browser_platforms, configure
 
-        if browser_platforms(settings):
+        platform = settings.get("MARKWATCH_SPIDER_PLATFORM")
+        wanted = browser_platforms(settings)
+        if wanted and (platform is None or platform in wanted):
             configure(settings)
         # the photo CDNs' download slots (see MARKWATCH_PHOTO_SLOT in crawler/settings.py)
         photo_slot = settings.getdict("MARKWATCH_PHOTO_SLOT")

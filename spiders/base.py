@@ -123,6 +123,8 @@ class PlatformSpider(scrapy.Spider):
     def update_settings(cls, settings: Any) -> None:
         """Switch on scrapy-playwright (Debian's Chromium) when ``MARKWATCH_PLAYWRIGHT`` is true."""
         super().update_settings(settings)
+        # which platform this crawler is for (the add-on switches the browser on for its platforms only)
+        settings.set("MARKWATCH_SPIDER_PLATFORM", cls.platform, priority="spider")
         if not settings.getbool("MARKWATCH_PLAYWRIGHT"):
             return
         handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
