@@ -261,8 +261,10 @@ def test_a_slider_pauses_the_crawl_until_a_person_solved_it(
     sb.today.set_risk("taobao", None)
     proc.stdin.write("\n")
     proc.stdin.flush()
+    proc.stdin.close()
     proc.wait(180)
     reader.join(5)
+    proc.stdout.close()
     out = "".join(lines)
     assert proc.returncode == 0, out[-3000:]
     account = fresh.get("taobao", "a")
