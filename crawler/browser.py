@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,6 +66,11 @@ API_PATTERNS: dict[str, tuple[tuple[str, str, re.Pattern[str]], ...]] = {
     ),
 }
 API_PATTERNS["tmall"] = API_PATTERNS["taobao"]
+
+
+def session_file(profile: Path) -> Path:
+    """Where a profile's session (Playwright storage state: cookies, local storage) is kept."""
+    return profile / "markwatch-session.json"
 
 
 def refusal_flags(mode: str, platform: str) -> tuple[bool, bool]:
@@ -343,6 +349,13 @@ class AccountsMiddleware:
         self.parallel = max(1, settings.getint("MARKWATCH_BROWSER_CONTEXTS", 1))
         self.names = [n for n in settings.getlist("MARKWATCH_ACCOUNTS") if n]
         self.settle_limit = settings.getfloat("MARKWATCH_BROWSER_SETTLE", 15.0)
+        self.profiles = str(settings.get("MARKWATCH_BROWSER_PROFILES") or "shared").lower()
+        if self.profiles not in ("shared", "persistent"):
+            raise ConfigError(
+                f"MARKWATCH_BROWSER_PROFILES={self.profiles!r}: use shared (one Chromium, a context per "
+                "account) or persistent (a Chromium per account profile)"
+            )
+        self._saved: dict[str, float] = {}
         self.ask: Callable[[str], str] = _ask_stdin
         self.pools: dict[str, AccountPool] = {}
         #: The pause under way per account (its other refused pages wait for the same answer) and
@@ -384,8 +397,16 @@ class AccountsMiddleware:
             from crawler.login import launch_options
 
             profile = self.store.profile_dir(account.platform, account.name)
+            state = session_file(profile)
+            if self.profiles == "shared" and state.is_file():
+                # a context of the crawl's one Chromium holding the profile's session (cookies and
+                # local storage, saved at login and again as the crawl goes)
+                kwargs: dict[str, Any] = {"locale": "zh-CN", "storage_state": str(state)}
+                if account.proxy:
+                    kwargs["proxy"] = playwright_proxy(account.proxy)
+                return kwargs
             return {"user_data_dir": str(profile), **launch_options(headless, account.proxy)}
-        kwargs: dict[str, Any] = {"locale": "zh-CN"}
+        kwargs = {"locale": "zh-CN"}
         if account is not None:
             if account.proxy:
                 kwargs["proxy"] = playwright_proxy(account.proxy)
@@ -474,6 +495,7 @@ class AccountsMiddleware:
             if parsed is not None:
                 response.meta["markwatch_parsed"] = parsed
             if not mode or account is None:
+                await self.keep_session(account, page)
                 return response
             platform = account.platform
             cools, solvable = refusal_flags(mode, platform)
@@ -507,6 +529,22 @@ class AccountsMiddleware:
                 request.meta.pop("playwright_page", None)
                 with contextlib.suppress(Exception):
                     await page.close()
+
+    async def keep_session(self, account: Account | None, page: Any) -> None:
+        """Shared profiles: write the context's session back to the profile (at most every 30 s), so the
+        platform's refreshed cookies outlive the crawl."""
+        if page is None or account is None or account.kind != "profile" or self.profiles != "shared":
+            return
+        now = time.monotonic()
+        if now - self._saved.get(account.key, -1e9) < 30:
+            return
+        self._saved[account.key] = now
+        state = session_file(self.store.profile_dir(account.platform, account.name))
+        if not state.is_file():
+            return  # a persistent profile keeps its own
+        with contextlib.suppress(Exception):
+            await page.context.storage_state(path=str(state))
+            state.chmod(0o600)
 
     async def process_exception(self, request: Request, exception: BaseException) -> None:
         page = request.meta.pop("playwright_page", None)

@@ -165,6 +165,11 @@ def login(
             if logged_in:
                 keep_session_cookies(context, cookie_domains(platform, host))
                 page.wait_for_timeout(300)  # let Chromium write the cookie file
+                from crawler.browser import session_file
+
+                state = session_file(profile)
+                context.storage_state(path=str(state))
+                state.chmod(0o600)
         finally:
             context.close()
     seconds = time.monotonic() - start

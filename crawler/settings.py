@@ -53,6 +53,9 @@ MARKWATCH_BROWSER = os.environ.get("MARKWATCH_BROWSER", "auto")
 MARKWATCH_BROWSER_WINDOW: bool | None = None
 #: Accounts of one platform used at once (one browser context each).
 MARKWATCH_BROWSER_CONTEXTS = 1
+#: shared: the crawl's accounts are contexts of one Chromium, each with its profile's saved session
+#: (cookies, local storage); persistent: one Chromium per account on its profile folder (more memory).
+MARKWATCH_BROWSER_PROFILES = "shared"
 #: Pages open at once in one account's browser context (the real platforms' politeness asks for one).
 MARKWATCH_BROWSER_TABS = 4
 #: Longest wait, in seconds, for a page's own API calls to be answered.
