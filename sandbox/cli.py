@@ -54,7 +54,8 @@ from markwatch.errors import UserError
     multiple=True,
     metavar="PLATFORM=MODE@N",
     help="Per-account risk control: after N requests each account of PLATFORM meets MODE "
-    "(slider: a slider page to drag; block: RGV587 / pdos_captcha / HTTP 432); repeatable.",
+    "(slider: a slider page to drag; block: RGV587 / pdos_captcha / HTTP 432; deny: Baxia deny_h5 / "
+    "JD 403; login: the session is thrown out); repeatable.",
 )
 @click.option(
     "--slow",

@@ -584,6 +584,19 @@ class Sandbox:
         return web.Response(status=404, text=f"sandbox: no admin route /_sandbox{path}; see GET /_sandbox/\n")
 
     def index(self) -> dict[str, Any]:
+        from sandbox.today import TODAY_ADMIN, TODAY_INDEX
+
+        legacy = self._legacy_index()
+        if self.legacy:
+            return {**legacy, "pages": "legacy (--legacy)"}
+        return {
+            **legacy,
+            "pages": "today (default; --legacy for the old pages)",
+            "routes": {**legacy["routes"], **TODAY_INDEX},
+            "admin": {**legacy["admin"], **TODAY_ADMIN},
+        }
+
+    def _legacy_index(self) -> dict[str, Any]:
         return {
             "sandbox": "markwatch platform replay",
             "seed": self.seed,

@@ -53,9 +53,12 @@ Handler = Callable[["Ctx"], Awaitable["Reply"]]
 GROUP = {"taobao": "taobao", "tmall": "taobao", "jd": "jd", "weibo": "weibo"}
 #: The cookie that tells a group's accounts apart.
 SESSION_COOKIE = {"taobao": "cookie2", "jd": "pt_key", "weibo": "SUB"}
-#: Risk-control modes: ``slider`` (a slider page a person can drag) and ``block`` (RGV587 on mtop,
-#: ``pdos_captcha`` on JD's API, HTTP 432 / the 访问受限 page on Weibo). ``rgv587`` = ``block``.
-RISK_MODES = ("slider", "block")
+#: Risk-control modes: ``slider`` (a slider page a person can drag), ``block`` (RGV587 on mtop,
+#: ``pdos_captcha`` on JD's API, HTTP 432 / the 访问受限 page on Weibo; ``rgv587`` = ``block``),
+#: ``deny`` (Baxia ``deny_h5`` on Taobao, 403 on JD, as ``block`` on Weibo) and ``login`` (the session
+#: is thrown out: the login page, ``FAIL_SYS_SESSION_EXPIRED``, ``plogin.m.jd.com``, ``ok:-100``;
+#: logging the account in again clears it).
+RISK_MODES = ("slider", "block", "deny", "login")
 H5SEARCH_API = "mtop.taobao.wsearch.h5search"
 H5SEARCH_PATH = f"/h5/{H5SEARCH_API}/1.0/"
 DENY_H5 = "https://www.taobao.com/markets/bx/deny_h5"
@@ -198,7 +201,9 @@ class Today:
             assert mode is not None
             mode = "block" if mode == "rgv587" else mode
             if mode not in RISK_MODES:
-                raise ValueError(f"unknown risk mode {mode!r} (one of: slider, block (= rgv587))")
+                raise ValueError(
+                    f"unknown risk mode {mode!r} (one of: slider, block (= rgv587), deny, login)"
+                )
             if after < 0:
                 raise ValueError("after must be 0 or more requests")
             self.risk[platform] = (mode, after)
@@ -254,6 +259,10 @@ class Today:
         s = Session(group, account, sid, time.time(), cookies)
         with self.lock:
             self.sessions[sid] = s
+            for key, mode in list(self.blocked.items()):  # logging in again ends a `login` refusal
+                if mode == "login" and key[1] == account and GROUP[key[0]] == group:
+                    self.blocked.pop(key)
+                    self.counts[key] = 0
         return s
 
     def session(self, ctx: Ctx, platform: str) -> Session | None:
@@ -320,6 +329,26 @@ class Today:
         from sandbox.server import _ACCESSDENY, Reply
 
         back = _real_from_sandbox(ctx.request.headers.get("Referer", "")) if kind == "api" else ctx.real_url
+        if mode == "login":
+            if kind != "api":
+                if platform == "jd":
+                    return self.sb._redirect(
+                        ctx, f"plogin.m.jd.com/login/login?appid=300&returnurl={quote(back, safe='')}"
+                    )
+                return self._login_redirect(ctx, platform, back)
+            if platform in ("taobao", "tmall"):
+                return self._mtop(["FAIL_SYS_SESSION_EXPIRED::Session过期"], {})
+            if platform == "jd":
+                return Reply.text('{"code":"3","echo":"not login"}', content_type="text/html")
+            return Reply.json(
+                {"ok": -100, "url": "https://passport.weibo.com/sso/signin?entry=miniblog&source=miniblog"}
+            )
+        if mode == "deny" and platform in ("taobao", "tmall"):
+            if kind == "api":
+                return Reply.json({"rgv587_flag": "sm", "url": DENY_H5})
+            return self.sb._redirect(ctx, "www.taobao.com/markets/bx/deny_h5")
+        if mode == "deny" and platform == "jd":
+            return Reply(403, b"", "text/html", None)
         if platform in ("taobao", "tmall"):
             cid = self.challenge(platform, acct, back)
             if kind == "api":
@@ -531,15 +560,19 @@ class Today:
         sort = {"sale-desc": "sale-desc", "price-asc": "price-asc", "price-desc": "price-desc"}.get(
             str(data.get("sort", "")), "default"
         )
-        found = self.sb._live_results("taobao", q, sort)
-        if platform == "tmall":
-            found = [x for x in found if x.platform == "tmall"]
-        chunk = found[(page - 1) * n : page * n]
-        payload = pages.mtop_search_data(q, page, chunk, len(found), self.sb.epoch, self.sb.seed)
-        payload["mainInfo"]["pageSize"] = n
-        payload["mainInfo"]["totalPage"] = min(100, -(-len(found) // n)) if found else 0
-        payload["mainInfo"]["tab"] = tab
-        return self._mtop(["SUCCESS::调用成功"], payload)
+
+        def make() -> Reply:
+            found = self.sb._live_results("taobao", q, sort)
+            if platform == "tmall":
+                found = [x for x in found if x.platform == "tmall"]
+            chunk = found[(page - 1) * n : page * n]
+            payload = pages.mtop_search_data(q, page, chunk, len(found), self.sb.epoch, self.sb.seed)
+            payload["mainInfo"]["pageSize"] = n
+            payload["mainInfo"]["totalPage"] = min(100, -(-len(found) // n)) if found else 0
+            payload["mainInfo"]["tab"] = tab
+            return self._mtop(["SUCCESS::调用成功"], payload)
+
+        return self.sb._cached(("h5search", q, page, n, sort, tab), make)
 
     def _ice_item(self, ctx: Ctx, platform: str) -> Reply:
         from sandbox.server import Reply
@@ -648,8 +681,9 @@ class Today:
         if refused is not None:
             return refused
         kw = ctx.query.get("keyword", "").strip()
-        # the UI page n (60 cards: two API pages); the legacy page=2n-1 parameter is read as n
+        # JD's page=2n-1 (as in its legacy URLs): the UI page n shows 60 cards, API pages 2n-1 and 2n
         page = max(1, _int(ctx.query.get("page"), 1))
+        page -= 1 - page % 2
         config = {
             "nonce": self.new_nonce(s),
             "keyword": kw,
@@ -716,9 +750,13 @@ class Today:
             return answer(self.ware_business(x, sku))
         kw = str(body.get("keyword") or ctx.query.get("keyword", "")).strip()
         page = max(1, _int(str(body.get("page", 1)), 1))
-        found = self.sb._live_results("jd", kw)
-        chunk = found[(page - 1) * 30 : page * 30] if page <= 200 else []
-        return answer(pages.jd_search_ware(kw, page, chunk, len(found), epoch, seed))
+
+        def make() -> Reply:
+            found = self.sb._live_results("jd", kw)
+            chunk = found[(page - 1) * 30 : page * 30] if page <= 200 else []
+            return answer(pages.jd_search_ware(kw, page, chunk, len(found), epoch, seed))
+
+        return self.sb._cached(("searchWare", kw, page), make)
 
     def ware_business(self, x: Listing | None, sku: str) -> dict[str, Any]:
         epoch = self.sb.epoch
@@ -1144,6 +1182,31 @@ class Today:
         return None
 
 
+#: What ``GET /_sandbox/`` lists for today's pages (on top of, or in place of, the legacy routes).
+TODAY_INDEX = {
+    "taobao-shell": "/s.taobao.com/search?q=KW[&page=N][&tab=mall] — signed out: 302 to login.taobao.com; signed in: a shell whose script calls wsearch.h5search and renders doubleCard-- cards",
+    "taobao-h5search": f"/h5api.m.taobao.com{H5SEARCH_PATH}?appKey=12574478&t=MS&sign=SANDBOX&data={{q,page,tab,pageSize}} with header bx-ua (set by the page's script)",
+    "taobao-item-ice": "/item.taobao.com/item.htm?id=ID, /detail.tmall.com/item.htm?id=ID — window.__ICE_APP_CONTEXT__.loaderData.home.data.res",
+    "tmall-search-retired": "/list.tmall.com/search_product.htm — 302 to Taobao's login page",
+    "jd-shell": "/search.jd.com/Search?keyword=KW[&page=2n-1] — 403 to non-browsers; signed out: 302 to passport.jd.com; signed in: a shell calling pc_search_searchWare twice, div[data-sku] cards",
+    "jd-api-signed": "/api.m.jd.com/api?appid=search-pc-java&functionId=pc_search_searchWare|pc_detailpage_wareBusiness&t=&body=&h5st=SANDBOX",
+    "jd-item-gated": "/item.jd.com/SKU.html — without cookies 302 to cfe.m.jd.com/privatedomain/risk_handler/…",
+    "jd-prices-retired": "/p.3.cn/… — 404, retired",
+    "weibo-search-gated": "/s.weibo.com/weibo?q=KW — needs a logged-in SUB cookie (else the visitor system, then passport.weibo.com/sso/signin)",
+    "weibo-user-search": "/s.weibo.com/user?q=KW — account search (div.card-user-b)",
+    "weibo-ajax": "/weibo.com/ajax/statuses/show?id=, /longtext?id=, /searchProfile?uid=&page=",
+    "weibo-mobile-throttled": "/m.weibo.cn/api/container/getIndex?… — HTTP 432 once an account is throttled",
+    "login": "/login.taobao.com/member/login.jhtml, /passport.jd.com/new/login.aspx, /plogin.m.jd.com/login/login, /passport.weibo.com/sso/signin — QR login pages",
+}
+TODAY_ADMIN = {
+    "POST /_sandbox/login/scan?platform=P&account=NAME[&token=T]": "scan the newest open QR code of P as NAME; the page's polling then logs in",
+    "POST /_sandbox/login/session?platform=P&account=NAME": "a session without the QR page: its cookies (pasted-cookie accounts, HTTP tests)",
+    "GET /_sandbox/accounts": "sessions: group, account, requests",
+    "GET|POST /_sandbox/risk?platform=P&mode=slider|block|rgv587|deny|login&after=N": "per-account risk control (no mode: off)",
+    "POST /_sandbox/risk/solve?platform=P&account=NAME": "clear an account's slider or block",
+}
+
+
 # --- templates ------------------------------------------------------------------------------------
 
 SLIDER_TRACK = 300
@@ -1203,6 +1266,7 @@ function call(retry){
     if(j.rgv587_flag){ st.textContent='验证中…'; location.href=SBX.real(j.url); return; }
     var ret=(j.ret||[''])[0];
     if(/TOKEN_EMPTY|TOKEN_EXOIRED/.test(ret) && !retry) return call(true);
+    if(/SESSION_EXPIRED/.test(ret)){ location.href=SBX.url('login.taobao.com','/member/login.jhtml?redirectURL='+encodeURIComponent(SBX.here())); return; }
     if(/RGV587/.test(ret)){ st.className+=' sbx-blocked'; st.textContent='哎哟喂,被挤爆啦,请稍后重试'; return; }
     if(!/^SUCCESS/.test(ret)){ st.textContent=ret; return; }
     var items=j.data.itemsArray||[];
@@ -1255,15 +1319,17 @@ function call(p){
   return fetch(url, {credentials:'include', headers:{'x-api-eid-token':'sbx-eid', 'x-rp-client':'h5_1.0.0'}}).then(function(r){ return r.text(); }).then(function(text){
     var j=JSON.parse(text);
     if(j.error==='pdos_captcha'){ st.className+=' sbx-blocked'; st.textContent='访问频繁，请稍后再试 (pdos_captcha)'; throw 'blocked'; }
-    if(j.code==='605'){ location.href=SBX.url('cfe.m.jd.com','/privatedomain/risk_handler/03101900/?returnurl='+encodeURIComponent(location.href.replace(/^https?:\/\/[^\/]+\/(?=[a-z0-9-]+\.)/,'https://'))+'&evtype=2'); throw 'risk'; }
+    if(j.code==='605'){ location.href=SBX.url('cfe.m.jd.com','/privatedomain/risk_handler/03101900/?returnurl='+encodeURIComponent(SBX.here())+'&evtype=2'); throw 'risk'; }
+    if(j.code==='3'){ location.href=SBX.url('plogin.m.jd.com','/login/login?appid=300&returnurl='+encodeURIComponent(SBX.here())); throw 'login'; }
     if(j.code!==0){ st.textContent='code '+j.code; throw 'error'; }
     (j.data.wareList||[]).forEach(function(w){ box.appendChild(card(w)); shown++; });
     return j.data;
   });
 }
-call(2*C.page-1).then(function(d){ return call(2*C.page).then(function(){ return d; }); }).then(function(d){
-  var total=Math.min(100, Math.ceil((d.resultCount||0)/60)); var el=document.getElementById('sbx-pager');
-  if(C.page<total){ var a=document.createElement('a'); a.className='pn-next'; a.textContent='下一页'; var u=new URL(location.href); u.searchParams.set('page', C.page+1); a.href=u.toString(); el.appendChild(a); }
+call(C.page).then(function(d){ return call(C.page+1).then(function(){ return d; }); }).then(function(d){
+  var total=Math.min(100, Math.ceil((d.resultCount||0)/60)), n=(C.page+1)/2; var el=document.getElementById('sbx-pager');
+  el.appendChild(SBX.text('span', 'fp-text', n+'/'+total));
+  if(n<total){ var a=document.createElement('a'); a.className='pn-next'; a.textContent='下一页'; var u=new URL(location.href); u.searchParams.set('page', C.page+2); a.href=u.toString(); el.appendChild(a); }
   if(!shown) st.textContent='抱歉，没有找到与“'+C.keyword+'”相关的商品';
   document.body.setAttribute('data-sbx-ready', String(shown));
 }).catch(function(e){ document.body.setAttribute('data-sbx-ready','error'); });

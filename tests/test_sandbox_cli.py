@@ -95,3 +95,26 @@ def test_python_m_sandbox_option_error_is_one_line() -> None:
     assert done.returncode == 2
     expected = f"mode 'auth605' does not apply to weibo (its modes: {', '.join(modes_for('weibo'))})"
     assert done.stderr.strip() == f"markwatch: error: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        (
+            "taobao=captcha@3",
+            "--risk: unknown risk mode 'captcha' (one of: slider, block (= rgv587), deny, login)",
+        ),
+        ("ebay=slider@3", "--risk: unknown platform 'ebay' (one of: taobao, tmall, jd, weibo)"),
+        (
+            "taobao=slider@x",
+            "--risk: --risk taobao=slider@x: after '@' give a number of requests, e.g. slider@20",
+        ),
+        ("taobao", "--risk 'taobao': write PLATFORM=MODE@N, e.g. taobao=slider@20"),
+    ],
+)
+def test_risk_option_errors_are_one_line(spec: str, expected: str) -> None:
+    done = subprocess.run(
+        [*LAUNCHERS["python -m sandbox"], "--risk", spec], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"markwatch: error: {expected}"
