@@ -54,8 +54,9 @@ from typing import Any
 
 import psutil
 
+from markwatch.platforms import PLATFORMS
+
 ROOT = Path(__file__).resolve().parent.parent
-PLATFORMS = ("taobao", "tmall", "jd", "weibo")
 RATIO_TARGET = 0.7
 RSS_TARGET_MB = 400.0
 LISTINGS_TARGET = 5000

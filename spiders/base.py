@@ -160,7 +160,11 @@ class PlatformSpider(scrapy.Spider):
             return pages[0]
         first = ok[0]
         seen: set[str] = set()
-        listings = [x for p in ok for x in p.listings if not (x.item_id in seen or seen.add(x.item_id))]
+        listings = []
+        for x in (x for p in ok for x in p.listings):
+            if x.item_id not in seen:
+                seen.add(x.item_id)
+                listings.append(x)
         return ParsedPage(
             listings,
             "ok",

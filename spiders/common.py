@@ -224,3 +224,8 @@ def unwrap_jsonp(text: str) -> str:
         return s
     m = _JSONP.match(s)
     return m.group(1) if m else s
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else ``{}`` (platform answers leave keys out or null them)."""
+    return value if isinstance(value, dict) else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.cli import cli
@@ -187,3 +188,33 @@ def test_parse_command_reads_todays_kinds(tmp_path: Path) -> None:
     assert '"kind": "account"' in result.output
     result = runner.invoke(cli, ["parse", "taobao", str(FIXTURES / "taobao/g_page_config_bare.json")])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(
+    ("platform", "fixture", "url", "kind"),
+    [
+        ("taobao", "taobao/item_ice.html", None, "item"),
+        ("taobao", "taobao/g_page_config_bare.json", None, "search"),
+        ("taobao", "taobao/g_page_config_bare.json", "https://s.taobao.com/search?q=v&ajax=true", "search"),
+        ("taobao", "taobao/h5search_ok.jsonp", None, "mtop"),
+        ("tmall", "tmall/item_ice.html", None, "item"),
+        ("jd", "jd/search_rendered_2026.html", None, "search"),
+        ("jd", "jd/warebusiness_ok.json", None, "api"),
+        ("weibo", "weibo/user_search.html", None, "accounts"),
+        ("weibo", "weibo/ajax_show_long.json", None, "ajax"),
+        ("weibo", "weibo/mobile_search.json", None, "mobile"),
+    ],
+)
+def test_saved_bodies_are_told_apart(platform: str, fixture: str, url: str | None, kind: str) -> None:
+    from spiders.registry import kind_of
+
+    assert kind_of(platform, fx(fixture).decode("utf-8"), url) == kind
+    assert parse_any(platform, fx(fixture), url=url).outcome == "ok"
+
+
+def test_mobile_getindex_with_idstr_is_not_taken_for_ajax() -> None:
+    from spiders.registry import kind_of
+
+    card = '{"card_type":9,"mblog":{"idstr":"1","mid":"1"}}'
+    body = '{"ok":1,"data":{"cardlistInfo":{"page":2},"cards":[' + card + "]}}"
+    assert kind_of("weibo", body) == "mobile"

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from crawler.cli.common import AppContext, pass_app
 from markwatch.errors import UserError
+from markwatch.platforms import PLATFORMS
 from storage.models import ListingStatus, utcnow
 from storage.queries import ALL_STATUSES, QueueFilter, QueueRow, brand_id_for, listing_ids, queue
 from storage.review import set_status
@@ -90,7 +91,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--brand", "brand_ref", help="Brand slug (configs/brands/) or path to its YAML."),
         click.option(
             "--platform",
-            type=click.Choice(["taobao", "tmall", "jd", "weibo"]),
+            type=click.Choice(PLATFORMS),
             help="Only this platform.",
         ),
         click.option(

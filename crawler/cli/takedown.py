@@ -13,10 +13,11 @@ from crawler.cli.common import AppContext, pass_app
 from crawler.cli.review import default_actor
 from markwatch.brand import Brand
 from markwatch.errors import UserError
+from markwatch.platforms import PLATFORMS
 from storage.models import CaseStatus
 from storage.queries import brand_id_for
 
-PLATFORM_CHOICE = click.Choice(["taobao", "tmall", "jd", "weibo"])
+PLATFORM_CHOICE = click.Choice(PLATFORMS)
 
 
 def _parse_at(text: str | None) -> dt.datetime | None:

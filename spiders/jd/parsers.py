@@ -28,12 +28,10 @@ def parse_api_answer(url: str, body: bytes | str) -> ParsedPage | None:
 def parse_api(body: bytes | str, url: str, content_type: str | None = None) -> ParsedPage:
     """The ``api`` kind: searchWare unless the URL or body says wareBusiness."""
     text = to_text(body, content_type)
-    parsed = parse_api_answer(url, text)
-    if parsed is not None:
-        return parsed
-    if '"wareInfo' in text[:5000] or '"shopInfo"' in text[:5000]:
+    head = text[:5000]
+    if "wareList" not in head and ('"wareInfo' in head or '"shopInfo"' in head):
         return parse_ware_business(text, url)
-    return parse_jd_api(text, url)
+    return parse_api_answer(url, text) or parse_jd_api(text, url)
 
 
 def parse_search(body: bytes | str, url: str, content_type: str | None = None) -> ParsedPage:

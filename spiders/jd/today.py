@@ -19,6 +19,7 @@ from spiders.common import (
     as_int,
     count,
     layout_changed,
+    obj,
     price,
     query_value,
     refused,
@@ -141,8 +142,8 @@ def _card(card: Selector, page: int | None) -> Listing | None:
     whole = re.sub(r"\s+", " ", " ".join(card.xpath(".//text()").getall())).strip()
     item_a = card.css(f'a[href*="item.jd.com/{sku}"]')
     title = ""
-    for a in item_a:
-        title = a.attrib.get("title") or strip_tags(a.get())
+    for a in item_a:  # the link's title, a titled element inside it, else its text
+        title = a.attrib.get("title") or a.css("[title]::attr(title)").get() or strip_tags(a.get())
         if title:
             break
     m = _YUAN.search(whole)
@@ -165,7 +166,7 @@ def _card(card: Selector, page: int | None) -> Listing | None:
         platform="jd",
         item_id=sku,
         url=jd_item_url(sku),
-        title=strip_tags(title),
+        title=strip_tags(strip_tags(title)),  # highlight tags shown as text come out escaped once
         price=price(shown),
         sales=f"{comments.group(1)}条评价" if comments else None,
         seller_id=shop_id_m.group(1) if shop_id_m else None,
@@ -189,24 +190,33 @@ def parse_ware_business(body: bytes | str, url: str, content_type: str | None = 
     doc = _json_answer(to_text(body, content_type), "wareBusiness")
     if isinstance(doc, ParsedPage):
         return doc
-    data = doc.get("data") if isinstance(doc.get("data"), dict) else doc
+    data = obj(doc.get("data")) or doc
     sku = _body_value(url, "skuId") or str(
         (data.get("wareInfo") or {}).get("skuId") or data.get("skuId") or ""
     )
-    ware = data.get("wareInfo") if isinstance(data.get("wareInfo"), dict) else {}
-    read_map = data.get("wareInfoReadMap") if isinstance(data.get("wareInfoReadMap"), dict) else {}
-    name = ware.get("wareName") or ware.get("skuName") or read_map.get("sku_name") or data.get("skuName")
+    ware = obj(data.get("wareInfo"))
+    read_map = obj(data.get("wareInfoReadMap"))
+    name = (
+        ware.get("wareName")
+        or ware.get("wname")
+        or ware.get("skuName")
+        or read_map.get("sku_name")
+        or data.get("skuName")
+    )
+    stock = obj(data.get("stockInfo"))
+    off = "下柜" in str(stock.get("stockDesc", "")) or bool(stock.get("isOffShelf"))
+    if not name and off:
+        return ParsedPage([], "empty", gone=True, detail="the ware is off-shelf (下柜)")
     if not sku or not name:
         return layout_changed("wareBusiness answer has no skuId or ware name")
-    prices = data.get("price") if isinstance(data.get("price"), dict) else {}
-    final = prices.get("finalPrice") if isinstance(prices.get("finalPrice"), dict) else {}
+    prices = obj(data.get("price"))
+    final = obj(prices.get("finalPrice"))
     shown = final.get("price") or prices.get("p")
-    shop_info = data.get("shopInfo") if isinstance(data.get("shopInfo"), dict) else {}
-    shop = shop_info.get("shop") if isinstance(shop_info.get("shop"), dict) else shop_info
+    shop_info = obj(data.get("shopInfo"))
+    shop = obj(shop_info.get("shop")) or shop_info
     shop_id = str(shop.get("shopId") or "") or None
     images = [u for u in (jd_image(p) for p in ware.get("imageList") or [] if isinstance(p, str)) if u]
-    stock = data.get("stockInfo") if isinstance(data.get("stockInfo"), dict) else {}
-    gone = bool(stock.get("isOffShelf")) or str(stock.get("stockState")) == "34"
+    gone = off or str(stock.get("stockState")) == "34"
     listing = Listing(
         platform="jd",
         item_id=str(sku),

@@ -19,12 +19,11 @@ PCDETAIL = "mtop.taobao.pcdetail.data.get"
 def parse_api_answer(url: str, body: bytes | str, platform: str = "taobao") -> ParsedPage | None:
     """An mtop answer, by the API named in its URL (``…/h5/<api>/<v>/`` or ``api=``), else in its
     body's ``"api"`` field: ``wsearch.h5search``, ``relationrecommend…recommend``, ``pcdetail.data.get``.
-    None when the URL is not an mtop API Taobao's parsers read (the caller ignores that answer)."""
+    None when the URL is not an mtop API Taobao's parsers read (the caller ignores that answer). The
+    answer's own ``"api"`` field wins over the URL (a saved file parsed under a placeholder URL)."""
     text = to_text(body)
-    name = mtop_api_name(url)
-    if not name:
-        m = re.search(r'"api"\s*:\s*"(mtop\.[\w.]+)"', text[:2000])
-        name = m.group(1).lower() if m else ""
+    m = re.search(r'"api"\s*:\s*"(mtop\.[\w.]+)"', text[:2000])  # what the answer says it is
+    name = m.group(1).lower() if m else mtop_api_name(url)
     if name == H5SEARCH:
         return parse_h5search(text, url)
     if name == RECOMMEND:

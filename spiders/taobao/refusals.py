@@ -2,8 +2,9 @@
 
 * ``baxia-deny`` — Baxia risk control's ``deny_h5``: a redirect to ``…/markets/bx/deny_h5`` or the mtop
   body ``{"rgv587_flag":"sm","url":"https://www.taobao.com/markets/bx/deny_h5"}``.
-* ``rgv587-x5sec`` — mtop ``RGV587_ERROR`` whose ``data`` carries only an ``x5secdata`` field and a
-  login URL (not the punish URL of a session's slider):
+* ``rgv587-x5sec`` — mtop ``RGV587_ERROR`` whose ``data`` carries only ``x5secdata`` and a login URL
+  (an ``x5secdata`` field, or a ``login.taobao.com`` URL holding it; not the punish URL of a session's
+  slider):
   Baxia judged the IP and browser before any ``_m_h5_tk`` was issued.
 * ``rgv587`` — ``FAIL_SYS_USER_VALIDATE`` + ``RGV587_ERROR::SM``: risk control on a working session.
 * ``token`` — ``FAIL_SYS_TOKEN_*``: the mtop token is missing or expired (the spider re-signs once).
@@ -56,7 +57,10 @@ URLS = (
 BODIES = (
     BodyRule(re.compile(r"bx/deny_h5|deny_h5"), "baxia-deny", "Baxia deny_h5"),
     BodyRule(
-        re.compile(r'(?s)RGV587_ERROR(?=.*"x5secdata"\s*:)|"x5secdata"\s*:(?=.*RGV587_ERROR)'),
+        re.compile(
+            r'(?s)RGV587_ERROR(?=.*("x5secdata"\s*:|login\.taobao\.com[^"]*x5secdata))'
+            r'|("x5secdata"\s*:|login\.taobao\.com[^"]*x5secdata)(?=.*RGV587_ERROR)'
+        ),
         "rgv587-x5sec",
         "RGV587 with x5secdata, before any token",
     ),

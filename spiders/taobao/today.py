@@ -20,6 +20,7 @@ from spiders.common import (
     as_int,
     json_after,
     layout_changed,
+    obj,
     price,
     query_value,
     refused,
@@ -79,14 +80,18 @@ def parse_h5search(body: bytes | str, url: str, content_type: str | None = None)
     items = data.get("listItem")
     if items is None:
         items = data.get("itemsArray")
-    page = _data_page(url) or as_int(data.get("page"))
-    total = as_int(data.get("totalResults"))
+    main = obj(data.get("mainInfo"))  # some answers keep the totals beside itemsArray, in mainInfo
+    page = _data_page(url) or as_int(data.get("page")) or as_int(main.get("page"))
+    total = as_int(data.get("totalResults")) or as_int(main.get("totalResults"))
     parsed = api_result_page(
         items, lambda it: _h5_item(it, page), total_results=total, per_page=48, name="h5search listItem"
     )
     stated = as_int(data.get("totalPage"))
-    if stated is not None and parsed.outcome == "ok":
-        parsed.total_pages = stated
+    if stated is None:
+        stated = as_int(main.get("totalPage"))
+    if parsed.outcome == "ok":
+        parsed.total_pages = stated if stated is not None else parsed.total_pages
+        parsed.detail = f"{len(parsed.listings)} h5search items"
     return parsed
 
 
@@ -110,6 +115,7 @@ def _h5_item(it: dict[str, Any], page: int | None) -> Listing | None:
     pic = absolute(it.get("pic_path") or it.get("pic") or it.get("picUrl"))
     shown = (it.get("priceShow") or {}).get("price") if isinstance(it.get("priceShow"), dict) else None
     sold = it.get("realSales") or it.get("sold") or it.get("act")
+    shop = obj(it.get("shopInfo"))
     return Listing(
         platform="tmall" if is_tmall else "taobao",
         item_id=str(nid),
@@ -118,7 +124,8 @@ def _h5_item(it: dict[str, Any], page: int | None) -> Listing | None:
         price=price(shown if shown is not None else it.get("price")),
         sales=str(sold) if sold else None,
         seller_id=str(it["userId"]) if it.get("userId") else None,
-        seller_name=it.get("nick") or it.get("shopName") or None,
+        seller_name=it.get("nick") or it.get("shopName") or shop.get("title") or None,
+        shop_url=absolute(shop.get("url")),
         location=it.get("area") or it.get("procity") or it.get("location") or None,
         image_urls=[alicdn_full(pic)] if pic else [],
         page=page,
@@ -204,7 +211,7 @@ def item_from_res(res: dict[str, Any], url: str, platform: str, source: str) -> 
     item = res.get("item")
     if not isinstance(item, dict) or not item.get("itemId"):
         return layout_changed("item data has no item.itemId")
-    seller = res.get("seller") if isinstance(res.get("seller"), dict) else {}
+    seller = obj(res.get("seller"))
     item_id = str(item["itemId"])
     prices = []
     sku2info = (res.get("skuCore") or {}).get("sku2info") or {}
@@ -223,8 +230,13 @@ def item_from_res(res: dict[str, Any], url: str, platform: str, source: str) -> 
         shop_url = f"https://shop{shop_id}.taobao.com"
     host = urlsplit(url).hostname or ""
     is_tmall = platform == "tmall" or host.endswith("tmall.com") or str(seller.get("shopType")) == "B"
-    trade = res.get("trade") if isinstance(res.get("trade"), dict) else {}
-    gone = str(trade.get("buyEnable", "")).lower() == "false" and bool(trade.get("hintBanner"))
+    trade = obj(res.get("trade"))
+    infos = [obj(i) for i in (sku2info.values() if isinstance(sku2info, dict) else [])]
+    gone = (
+        (str(trade.get("buyEnable", "")).lower() == "false" and bool(trade.get("hintBanner")))
+        or bool(obj(res.get("componentsVO")).get("offShelfVO"))
+        or (bool(infos) and all("下架" in str(i.get("quantityText", "")) for i in infos))
+    )
     listing = Listing(
         platform="tmall" if is_tmall else "taobao",
         item_id=item_id,

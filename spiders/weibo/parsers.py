@@ -62,5 +62,8 @@ def kind_of(text: str, url: str | None = None) -> str:
     if parts.path.startswith("/user") or "card-user-b" in text:
         return "accounts"
     if re.match(r"\s*\{", text):
-        return "ajax" if re.search(r'"(idstr|mblogid|longTextContent)"', text[:5000]) else "mobile"
+        head = text[:5000]
+        if re.search(r'"(cards|cardlistInfo)"', head):  # m.weibo.cn getIndex (its mblogs have idstr too)
+            return "mobile"
+        return "ajax" if re.search(r'"(idstr|mblogid|longTextContent)"', head) else "mobile"
     return "search"

@@ -28,6 +28,7 @@ from spiders.common import (
     absolute,
     count,
     layout_changed,
+    obj,
     query_value,
     refused,
     strip_tags,
@@ -56,6 +57,8 @@ def _ajax_json(text: str, url: str, name: str) -> dict[str, Any] | ParsedPage:
         if ok == -100 or (target and refusal_from_url(target, "weibo")):
             return refused(refusal_from_url(target, "weibo") or "weibo-login", f"ok={ok} {target}".strip())
         msg = str(doc.get("message") or doc.get("msg") or "")
+        if re.search(r"不存在|已被删除|已删除", msg):
+            return ParsedPage([], "empty", gone=True, detail=msg)
         if re.search(r"登录|login", msg, re.I):
             return refused("weibo-login", msg)
         if re.search(r"频繁|busy|稍后", msg):
@@ -71,13 +74,13 @@ def status_listing(
     mid = s.get("idstr") or s.get("mid") or s.get("id")
     if not mid:
         return None
-    user = s.get("user") if isinstance(s.get("user"), dict) else {}
+    user = obj(s.get("user"))
     uid = str(user.get("idstr") or user.get("id") or "") or None
     bid = s.get("mblogid") or s.get("bid")
     pics: list[str | None] = []
-    infos = s.get("pic_infos") if isinstance(s.get("pic_infos"), dict) else {}
+    infos = obj(s.get("pic_infos"))
     for pid in s.get("pic_ids") or list(infos):
-        info = infos.get(pid) if isinstance(infos.get(pid), dict) else {}
+        info = obj(infos.get(pid))
         best = info.get("largest") or info.get("large") or info.get("original") or {}
         pics.append(absolute(best.get("url")) if isinstance(best, dict) and best.get("url") else None)
         if not pics[-1]:
@@ -160,8 +163,10 @@ def parse_long_text(body: bytes | str, url: str, content_type: str | None = None
     doc = _ajax_json(to_text(body, content_type), url, "longtext")
     if isinstance(doc, ParsedPage):
         return doc
-    data = doc.get("data") if isinstance(doc.get("data"), dict) else {}
+    data = obj(doc.get("data"))
     content = data.get("longTextContent")
+    if not data:
+        return ParsedPage([], "empty", detail="no long text (the post is not cut)")
     if not isinstance(content, str):
         return layout_changed("longtext answer has no data.longTextContent")
     text = strip_tags(re.sub(r"<br\s*/?>", " ", content))
