@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from pathlib import Path
 
@@ -131,7 +132,11 @@ def _pasted(platform: str) -> bool:
     from crawler.middlewares import load_platform_cookies
     from crawler.runner import project_settings
 
-    return bool(load_platform_cookies(project_settings(), platform))
+    settings = project_settings()
+    # the environment as it is now (the settings module read it when first imported)
+    env = {k: v for k, v in os.environ.items() if k.startswith("MARKWATCH_COOKIES_") and v}
+    settings.setdict(env, priority="cmdline")
+    return bool(load_platform_cookies(settings, platform))
 
 
 def all_accounts(store: AccountStore, platform: str | None) -> list[Account]:
