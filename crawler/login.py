@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from crawler.accounts import (
     Account,
@@ -86,9 +87,11 @@ def launch_options(headless: bool, proxy: str | None = None) -> dict[str, Any]:
 def login_url(platform: str, sandbox_url: str | None) -> str:
     url = REGISTRY[platform].login_url
     if sandbox_url:
-        from crawler.middlewares import to_sandbox
-
-        return to_sandbox(url, sandbox_url)
+        # as crawler.middlewares.to_sandbox, without importing it: it imports Twisted's reactor, and
+        # the demo logs in before its crawl installs the asyncio one
+        parts = urlsplit(url)
+        query = f"?{parts.query}" if parts.query else ""
+        return f"{sandbox_url.rstrip('/')}/{parts.netloc}{parts.path or '/'}{query}"
     return url
 
 
