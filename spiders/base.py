@@ -309,9 +309,17 @@ class PlatformSpider(scrapy.Spider):
         settings = getattr(self, "settings", None)
         if settings is None:
             return False
-        return settings.getbool("MARKWATCH_PLAYWRIGHT") or self.platform in settings.getlist(
+        if settings.getbool("MARKWATCH_PLAYWRIGHT") or self.platform in settings.getlist(
             "MARKWATCH_BROWSER_PLATFORMS"
-        )
+        ):
+            return True
+        # MARKWATCH_BROWSER itself (as crawler.browser.browser_platforms reads it)
+        value = str(settings.get("MARKWATCH_BROWSER") or "auto").strip().lower()
+        if value in ("auto", "on", "1", "true", "yes"):
+            return self.platform != "weibo"
+        if value == "all":
+            return True
+        return self.platform in [p.strip() for p in value.split(",")]
 
     def page_of(self, response: Response) -> ParsedPage:
         """A search response as a :class:`ParsedPage` (the verdict already read, when there is one)."""
