@@ -85,7 +85,13 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
     brand = resolve_brand(cfg["brand"])
     db = cfg["db"]
     run_id = start_run(db, brand, origin=cfg["sandbox"], platforms=cfg["platforms"])
-    extra: dict[str, Any] = {"LOGSTATS_INTERVAL": 0, **cfg.get("settings", {})}
+    # the HTTP path on the legacy pages unless a run asks for the browser (today's pages)
+    extra: dict[str, Any] = {
+        "LOGSTATS_INTERVAL": 0,
+        "MARKWATCH_BROWSER": "off",
+        "MARKWATCH_PATH": "legacy",
+        **cfg.get("settings", {}),
+    }
     if not cfg["pipelines"]:
         extra["MARKWATCH_PIPELINES"] = False
     elif cfg.get("photos_only"):  # the bound: validate, dedupe and download photos; no scoring, no storing
@@ -119,13 +125,33 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
 
     me = psutil.Process()
     samples: list[tuple[float, float, int, int]] = []  # (t, RSS MB, items in pipelines, responses)
-    worker_rss: list[float] = []  # RSS of the scoring workers (children), summed, at each sample
+    worker_rss: list[float] = []  # RSS of every process below the crawler, summed, at each sample
+    browser_rss: list[float] = []  # of which Chromium and Playwright's driver (the browser path)
+    browser_procs: list[int] = []
+    #: PSS (shared pages split between the processes that map them) of the crawler and everything
+    #: below it: what the tree really holds; summed RSS counts Chromium's shared libraries once per process
+    tree_pss: list[float] = []
+    measure_pss = bool(cfg.get("pss"))
 
     def children_rss() -> float:
-        total = 0.0
+        total = browsers = pss = 0.0
+        count = 0
+        if measure_pss:
+            with contextlib.suppress(psutil.Error):
+                pss += me.memory_full_info().pss / 2**20
         for proc in me.children(recursive=True):
             with contextlib.suppress(psutil.Error):
-                total += proc.memory_info().rss / 2**20
+                rss = proc.memory_info().rss / 2**20
+                total += rss
+                if measure_pss:
+                    pss += proc.memory_full_info().pss / 2**20
+                name = proc.name().lower()
+                if "chrom" in name or "node" in name or "playwright" in name:
+                    browsers += rss
+                    count += 1
+        browser_rss.append(browsers)
+        browser_procs.append(count)
+        tree_pss.append(pss)
         return total
 
     def sample() -> None:
@@ -192,6 +218,9 @@ def child(cfg: dict[str, Any]) -> dict[str, Any]:
         + (cpu1.children_system - cpu0.children_system),
         "peak_total_mb": max((s[1] + w for s, w in zip(samples, worker_rss, strict=True)), default=0.0),
         "workers_peak_mb": max(worker_rss, default=0.0),
+        "browser_peak_mb": max(browser_rss, default=0.0),
+        "browser_processes": max(browser_procs, default=0),
+        "peak_pss_mb": max(tree_pss, default=0.0),
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "unique_listings": len(unique),
         "rss_before_mb": rss_before,
@@ -233,7 +262,9 @@ def scrapy_bench(seconds: int, workdir: Path) -> tuple[float, list[float]]:
     return statistics.median(steady), rates
 
 
-def start_sandbox(size: int, seed: int, image_cache: Path) -> tuple[subprocess.Popen[str], str]:
+def start_sandbox(
+    size: int, seed: int, image_cache: Path, legacy: bool = True
+) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -249,7 +280,8 @@ def start_sandbox(size: int, seed: int, image_cache: Path) -> tuple[subprocess.P
             str(size),
             "--image-cache",
             str(image_cache),
-            "--legacy",  # the HTTP path crawls the legacy pages (today's pages need the browser path)
+            # the HTTP path crawls the legacy pages (today's pages need the browser path)
+            *(["--legacy"] if legacy else []),
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -402,6 +434,122 @@ def polite_settings(scale: float) -> dict[str, Any]:
     }
 
 
+#: Browser path targets (issue 10): RSS of the crawler and every Chromium process with 4 contexts, and
+#: listings/s of the browser path over the HTTP path at the real platforms' politeness.
+BROWSER_RSS_TARGET_MB = 1536.0
+BROWSER_RATIO_TARGET = 0.9
+
+
+def browser_bench(args: argparse.Namespace, tmp: Path) -> None:
+    """The browser path beside the HTTP path, in the same run, on one platform (``--browser-platform``).
+
+    * HTTP: the legacy sandbox pages over plain HTTP (what the HTTP path can still read; today's pages
+      refuse it), pipelines off;
+    * browser, N contexts: today's sandbox pages in Chromium, N sandbox accounts logged in by the QR
+      hook and used side by side (one Playwright context, one Chromium, each), pipelines off;
+
+    each at the sandbox's full speed and with the real platforms' politeness (delays / --polite-scale).
+    Peak RSS is the crawler plus every process below it (Chromium's, Playwright's driver), sampled
+    once a second with psutil.
+    """
+    from crawler.accounts import AccountStore
+    from crawler.login import sandbox_login
+
+    platform = args.browser_platform
+    counts = sorted({int(n) for n in args.browser_contexts.split(",") if n.strip()})
+    polite = polite_settings(args.polite_scale) if args.polite_scale > 0 else {}
+    args.image_cache.mkdir(parents=True, exist_ok=True)
+    today_proc, today_url = start_sandbox(args.size, args.seed, args.image_cache, legacy=False)
+    legacy_proc, legacy_url = start_sandbox(args.size, args.seed, args.image_cache, legacy=True)
+    store = AccountStore(tmp / "accounts")
+    names = [f"bench{n}" for n in range(1, max(counts) + 1)]
+    t0 = time.perf_counter()
+    for name in names:
+        sandbox_login(store, today_url, platform, name)
+    took = time.perf_counter() - t0
+    print(f"{len(names)} {platform} accounts logged in to the sandbox by QR hook in {took:.1f} s")
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        plan: list[tuple[str, str, dict[str, Any], psutil.Process]] = []
+        for pace, pace_settings in (("full", {}), ("polite", polite)):
+            if pace == "polite" and not polite:
+                continue
+            plan.append((f"HTTP, {pace}", legacy_url, dict(pace_settings), psutil.Process(legacy_proc.pid)))
+            for n in counts:
+                browser = {
+                    "MARKWATCH_BROWSER_PROFILES": args.browser_profiles,
+                    "MARKWATCH_BROWSER": platform,
+                    "MARKWATCH_PATH": "today",
+                    "MARKWATCH_BROWSER_CONTEXTS": n,
+                    "MARKWATCH_ACCOUNTS": names[:n],
+                    "MARKWATCH_ACCOUNTS_DIR": str(store.root),
+                    "MARKWATCH_BROWSER_WINDOW": False,
+                }
+                label = f"browser x{n}, {pace}"
+                plan.append((label, today_url, {**pace_settings, **browser}, psutil.Process(today_proc.pid)))
+        for label, url, settings, server in plan:
+            slug = re.sub(r"\W+", "-", label).strip("-")
+            db = f"sqlite:///{tmp / slug}.db"
+            from storage.db import ready_engine
+
+            ready_engine(db).dispose()
+            cfg = {
+                "label": label,
+                "brand": args.brand,
+                "terms": args.terms,
+                "max_pages": args.browser_max_pages,
+                "platforms": [platform],
+                "sandbox": url,
+                "db": db,
+                "pipelines": False,
+                "settings": settings,
+                "photos": None,
+                "save": str(tmp / f"{slug}-pages"),
+                "profile": None,
+                "photos_only": False,
+                "pss": True,
+            }
+            results[label] = run_child(cfg, server, tmp / f"{slug}.log")
+            r = results[label]
+            print(
+                f"{label:<20} {r['wall']:6.1f} s  {r['search_pages']:4d}+{r['item_pages']:<4d} pages  "
+                f"{r['item_scraped_count']:5d} listings {rates(r)[1]:6.1f}/s  crawler CPU {r['cpu']:5.1f} s  "
+                f"peak RSS crawler+browsers {r['peak_total_mb']:6.0f} MB "
+                f"(browsers {r['browser_peak_mb']:.0f} MB in {r['browser_processes']} processes); "
+                f"PSS of the whole tree {r['peak_pss_mb']:.0f} MB"
+            )
+    finally:
+        stop_sandbox(today_proc)
+        stop_sandbox(legacy_proc)
+    print()
+    for pace in ("full", "polite"):
+        base = results.get(f"HTTP, {pace}")
+        if base is None:
+            continue
+        b_rate = rates(base)[1]
+        for n in counts:
+            r = results[f"browser x{n}, {pace}"]
+            ratio = rates(r)[1] / b_rate if b_rate else 0.0
+            verdict = ""
+            if pace == "polite":
+                met = "OK" if ratio >= BROWSER_RATIO_TARGET else "MISSED"
+                verdict = f" [target >= {BROWSER_RATIO_TARGET}: {met}]"
+            print(
+                f"{pace:<6} browser x{n}: {rates(r)[1]:.1f} listings/s vs HTTP {b_rate:.1f}: "
+                f"ratio {ratio:.2f}{verdict}"
+            )
+    four = results.get(f"browser x{max(counts)}, full")
+    if four is not None:
+        rss = max(four["peak_total_mb"], four["maxrss_mb"])
+        ok = "OK" if rss < BROWSER_RSS_TARGET_MB else "MISSED"
+        print(
+            f"peak RSS with {max(counts)} contexts: {rss:.0f} MB crawler + Chromium, summed over "
+            f"{four['browser_processes']} browser processes [target < {BROWSER_RSS_TARGET_MB:.0f} MB: {ok}]; "
+            f"PSS of the same tree {four['peak_pss_mb']:.0f} MB"
+        )
+    print(f"load after: {uptime()}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--size", type=int, default=16_000, help="sandbox catalogue slots")
@@ -441,10 +589,31 @@ def main() -> None:
     ap.add_argument(
         "--profile", action="store_true", help="add a full crawl under cProfile and print where time goes"
     )
+    ap.add_argument(
+        "--browser",
+        action="store_true",
+        help="only the browser path beside the HTTP path: 1, 2, 4 browser contexts (--browser-contexts)",
+    )
+    ap.add_argument("--browser-contexts", default="1,2,4", help="browser contexts (accounts at once) to try")
+    ap.add_argument(
+        "--browser-platform", default="taobao", choices=PLATFORMS, help="platform of the browser runs"
+    )
+    ap.add_argument("--browser-max-pages", type=int, default=20, help="result pages per term, browser runs")
+    ap.add_argument(
+        "--browser-profiles",
+        default="shared",
+        choices=("shared", "persistent"),
+        help="accounts as contexts of one Chromium (shared) or one Chromium per profile (persistent)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
+        return
+    if args.browser:
+        print(f"machine: {os.cpu_count()} CPUs; load before: {uptime()}")
+        with tempfile.TemporaryDirectory(prefix="markwatch-bench-browser-") as tmpdir:
+            browser_bench(args, Path(tmpdir))
         return
 
     platforms = list(args.platform or PLATFORMS)

@@ -31,6 +31,13 @@ class MarkwatchAddon:
                 settings.set_in_component_priority_dict("ITEM_PIPELINES", getattr(pipelines, name), order)
         settings.setdefault("MARKWATCH_MAX_IMAGES", 3, priority="addon")
         settings.setdefault("MARKWATCH_STORE_BATCH", 500, priority="addon")
+        # the browser path: scrapy-playwright, one Playwright context per account (crawler/browser.py)
+        from crawler.browser import browser_platforms, configure
+
+        platform = settings.get("MARKWATCH_SPIDER_PLATFORM")
+        wanted = browser_platforms(settings)
+        if wanted and (platform is None or platform in wanted):
+            configure(settings)
         # the photo CDNs' download slots (see MARKWATCH_PHOTO_SLOT in crawler/settings.py)
         photo_slot = settings.getdict("MARKWATCH_PHOTO_SLOT")
         if photo_slot:

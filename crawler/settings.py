@@ -43,6 +43,25 @@ MARKWATCH_BACKOFF_MAX = 300.0
 MARKWATCH_PLAYWRIGHT = os.environ.get("MARKWATCH_PLAYWRIGHT", "") in ("1", "true", "yes")
 #: The Chromium binary Playwright launches when rendering is on.
 MARKWATCH_CHROMIUM = os.environ.get("MARKWATCH_CHROMIUM", "/usr/bin/chromium")
+#: Folder of the account profiles and accounts.json (default: ~/.local/share/markwatch/accounts).
+MARKWATCH_ACCOUNTS_DIR: str | None = os.environ.get("MARKWATCH_ACCOUNTS_DIR") or None
+#: Accounts a crawl may use, in order (empty: every logged-in profile, then the pasted cookies).
+MARKWATCH_ACCOUNTS: list[str] = []
+#: Platforms fetched in Chromium: auto (Taobao, Tmall, JD), all, off, or names (env MARKWATCH_BROWSER).
+MARKWATCH_BROWSER = os.environ.get("MARKWATCH_BROWSER", "auto")
+#: A Chromium window for the browser path (None: when a display is set); a person solves sliders there.
+MARKWATCH_BROWSER_WINDOW: bool | None = None
+#: Accounts of one platform used at once (one browser context each).
+MARKWATCH_BROWSER_CONTEXTS = 1
+#: shared: the crawl's accounts are contexts of one Chromium, each with its profile's saved session
+#: (cookies, local storage); persistent: one Chromium per account on its profile folder (more memory).
+MARKWATCH_BROWSER_PROFILES = "shared"
+#: Pages open at once in one account's browser context (the real platforms' politeness asks for one).
+MARKWATCH_BROWSER_TABS = 4
+#: Longest wait, in seconds, for a page's own API calls to be answered.
+MARKWATCH_BROWSER_SETTLE = 15.0
+#: Seconds an account rests after a refusal (slider, RGV587, 605, 432…) before it is used again.
+MARKWATCH_COOLDOWN = 1800.0
 #: Stop a platform's crawl at its first refused search page instead of asking again (polite).
 MARKWATCH_STOP_ON_REFUSAL = True
 #: Settings applied on top of these when crawling the sandbox: full speed, no politeness delays.
@@ -106,6 +125,8 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    # picks the account of each request, the browser path, cool-down and rotation (crawler/browser.py)
+    "crawler.browser.AccountsMiddleware": 640,
     # before Scrapy's CookiesMiddleware (700): adds the platform's cookies to each request
     "crawler.middlewares.PlatformCookiesMiddleware": 690,
     # sees raw 3xx before RedirectMiddleware (600) and 429/503 before RetryMiddleware (550)

@@ -35,7 +35,7 @@ from twisted.python.failure import Failure
 from markwatch.errors import UserError
 from markwatch.listing import Listing, PageReport
 from spiders.common import ParsedPage, query_value
-from spiders.refusals import advice
+from spiders.refusals import advice, refusal_from_url
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,8 @@ class PlatformSpider(scrapy.Spider):
     def update_settings(cls, settings: Any) -> None:
         """Switch on scrapy-playwright (Debian's Chromium) when ``MARKWATCH_PLAYWRIGHT`` is true."""
         super().update_settings(settings)
+        # which platform this crawler is for (the add-on switches the browser on for its platforms only)
+        settings.set("MARKWATCH_SPIDER_PLATFORM", cls.platform, priority="spider")
         if not settings.getbool("MARKWATCH_PLAYWRIGHT"):
             return
         handler = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
@@ -230,7 +232,7 @@ class PlatformSpider(scrapy.Spider):
         """Callback for search pages."""
         term = str(response.meta.get("markwatch_term", ""))
         page_no = int(response.meta.get("markwatch_page", 1))
-        parsed = self.refusal_from_meta(response) or self.safely(self.parse_search_page, response)
+        parsed = self.page_of(response)
         self.record(response, parsed, kind="search")
         self.stop_if_refused(parsed)
         for listing in parsed.listings:
@@ -279,7 +281,7 @@ class PlatformSpider(scrapy.Spider):
 
     def parse_item(self, response: Response) -> Iterator[Listing]:
         listing: Listing = response.meta["markwatch_listing"]
-        parsed = self.refusal_from_meta(response) or self.safely(self.parse_item_page, response)
+        parsed = self.item_page_of(response)
         if parsed.gone:
             parsed.outcome = "gone"
             listing.raw = {**listing.raw, "markwatch_gone": True}
@@ -297,6 +299,72 @@ class PlatformSpider(scrapy.Spider):
     def search_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         self.add_report(PageReport(self.platform, request.url, "error", 0, repr(failure.value)[:200]))
+
+    # --- reading a response: the page, or the API answers a browser read off the wire ---------------
+
+    @property
+    def in_browser(self) -> bool:
+        """True when this platform's pages are fetched in the account's Chromium (the browser path:
+        ``MARKWATCH_BROWSER``, resolved by the crawler into ``MARKWATCH_BROWSER_PLATFORMS``)."""
+        settings = getattr(self, "settings", None)
+        if settings is None:
+            return False
+        if settings.getbool("MARKWATCH_PLAYWRIGHT") or self.platform in settings.getlist(
+            "MARKWATCH_BROWSER_PLATFORMS"
+        ):
+            return True
+        # MARKWATCH_BROWSER itself (as crawler.browser.browser_platforms reads it)
+        value = str(settings.get("MARKWATCH_BROWSER") or "auto").strip().lower()
+        if value in ("auto", "on", "1", "true", "yes"):
+            return self.platform != "weibo"
+        if value == "all":
+            return True
+        return self.platform in [p.strip() for p in value.split(",")]
+
+    def page_of(self, response: Response) -> ParsedPage:
+        """A search response as a :class:`ParsedPage` (the verdict already read, when there is one)."""
+        stashed = self._stashed_verdict(response)
+        if stashed is not None:
+            return stashed
+        return self.refusal_from_meta(response) or self.safely(self.parse_search_response, response)
+
+    def item_page_of(self, response: Response) -> ParsedPage:
+        stashed = self._stashed_verdict(response)
+        if stashed is not None:
+            return stashed
+        return self.refusal_from_meta(response) or self.safely(self.parse_item_response, response)
+
+    @staticmethod
+    def _stashed_verdict(response: Response) -> ParsedPage | None:
+        """The verdict the accounts middleware read off this very response (not one before a redirect)."""
+        stashed = response.meta.pop("markwatch_parsed", None)
+        if isinstance(stashed, tuple) and len(stashed) == 2 and stashed[0] == response.url:
+            parsed = stashed[1]
+            return parsed if isinstance(parsed, ParsedPage) else None
+        return None
+
+    def verdict(self, response: Response) -> ParsedPage | None:
+        """What a search or item response says (read once; the accounts middleware acts on refusals)."""
+        kind = response.meta.get("markwatch_kind")
+        if kind == "search":
+            return self.page_of(response)
+        if kind == "item":
+            return self.item_page_of(response)
+        return None
+
+    def parse_search_response(self, response: Response) -> ParsedPage:
+        """A search page that ended on a refusal URL (login wall, risk handler…) is that refusal;
+        otherwise the spider's parser (which reads the captured API answers first)."""
+        moved = refusal_from_url(response.url, self.platform)
+        if moved:
+            return ParsedPage([], f"refused:{moved}", detail=f"the page ended at {response.url}")
+        return self.parse_search_page(response)
+
+    def parse_item_response(self, response: Response) -> ParsedPage:
+        moved = refusal_from_url(response.url, self.platform)
+        if moved:
+            return ParsedPage([], f"refused:{moved}", detail=f"the item page ended at {response.url}")
+        return self.parse_item_page(response)
 
     # --- reports ----------------------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ import pytest
 # The sandbox these tests crawl replays the legacy pages, so the spiders take their legacy routes
 # (crawls in child processes inherit it). Tests of today's routes ask for path=today themselves.
 os.environ.setdefault("MARKWATCH_PATH", "legacy")
+# ... over plain HTTP: the legacy pages need no browser. The browser path's tests (test_browser_e2e.py,
+# the demo) ask for it and for today's routes themselves.
+os.environ.setdefault("MARKWATCH_BROWSER", "off")
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The real platform pages beside the repository (never copied into it).

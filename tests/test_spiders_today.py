@@ -14,7 +14,7 @@ from spiders.tmall.spider import TmallSpider
 from spiders.weibo.spider import WeiboSpider
 from tests.test_spiders import FIXTURES, make, query, response, split, start_requests
 
-TODAY = {"MARKWATCH_PATH": "today"}
+TODAY = {"MARKWATCH_PATH": "today", "MARKWATCH_BROWSER": "off"}  # the HTTP side of today's routes
 
 
 def today(cls: type[Any], **params: Any) -> Any:

@@ -31,6 +31,8 @@ COMMANDS = {
     "evidence": "evidence",
     "takedown": "takedown",
     "testbuy": "testbuy",
+    "login": "login",
+    "accounts": "accounts",
 }
 
 

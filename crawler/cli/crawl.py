@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich import box
@@ -61,6 +63,7 @@ def crawl_with_progress(
     console: Console,
     show_progress: bool = True,
     run_id: int | None = None,
+    extra_settings: dict[str, Any] | None = None,
 ) -> CrawlSummary:
     brand = app.brand(brand_ref)
     app.engine()  # one-line errors for an unreachable or old database, before Scrapy starts
@@ -105,6 +108,7 @@ def crawl_with_progress(
             on_page=on_page,
             on_item=on_item,
             run_id=run_id,
+            extra_settings=extra_settings,
         )
         for p in chosen:
             progress.update(tasks[p], total=1, completed=1, last="done")
@@ -129,6 +133,32 @@ def crawl_with_progress(
     type=click.Path(path_type=Path, file_okay=False),
     help="Where listing photos are stored.",
 )
+@click.option(
+    "--account",
+    "accounts",
+    multiple=True,
+    metavar="NAME",
+    help="Use this account (repeat for several, in order; default: every logged-in one, then "
+    "the pasted cookies). See `markwatch accounts list`.",
+)
+@click.option(
+    "--browser/--http",
+    "browser",
+    default=None,
+    help="--browser: every platform in Chromium; --http: plain HTTP everywhere (default: Taobao, "
+    "Tmall and JD in Chromium, Weibo over HTTP; env MARKWATCH_BROWSER).",
+)
+@click.option(
+    "--window/--no-window",
+    default=None,
+    help="Show the browser (a person can then solve a slider); default: when a display is set.",
+)
+@click.option(
+    "--contexts",
+    type=click.IntRange(1, 16),
+    default=None,
+    help="Accounts of one platform used at once, one browser context each (default 1).",
+)
 @click.option("--no-progress", is_flag=True, help="No live progress display.")
 @click.option("--run-id", type=int, hidden=True, help="Record under this crawl-run row (the scheduler's).")
 @pass_app
@@ -139,6 +169,10 @@ def crawl(
     max_pages: int,
     sandbox_url: str | None,
     photos_dir: Path,
+    accounts: tuple[str, ...],
+    browser: bool | None,
+    window: bool | None,
+    contexts: int | None,
     no_progress: bool,
     run_id: int | None,
 ) -> None:
@@ -153,6 +187,8 @@ def crawl(
         markwatch crawl veloria --sandbox http://127.0.0.1:8710
     """
     console = Console()
+    extra = browser_settings(accounts, browser, window, contexts)
+    started = time.time()
     summary = crawl_with_progress(
         app,
         brand_ref,
@@ -163,9 +199,57 @@ def crawl(
         console,
         show_progress=not no_progress,
         run_id=run_id,
+        extra_settings=extra,
     )
     print_summary(console, summary)
+    print_account_events(console, started, extra.get("MARKWATCH_ACCOUNTS_DIR"))
     sys.exit(0 if summary.ok else 1)
+
+
+def browser_settings(
+    accounts: tuple[str, ...] = (),
+    browser: bool | None = None,
+    window: bool | None = None,
+    contexts: int | None = None,
+    accounts_dir: str | None = None,
+) -> dict[str, Any]:
+    """The crawl command's account and browser options as settings."""
+    from crawler.accounts import check_name
+
+    extra: dict[str, Any] = {}
+    if accounts:
+        extra["MARKWATCH_ACCOUNTS"] = [check_name(a, allow_pasted=True) for a in accounts]
+    if browser is not None:
+        extra["MARKWATCH_BROWSER"] = "all" if browser else "off"
+    if window is not None:
+        extra["MARKWATCH_BROWSER_WINDOW"] = window
+    if contexts is not None:
+        extra["MARKWATCH_BROWSER_CONTEXTS"] = contexts
+    if accounts_dir:
+        extra["MARKWATCH_ACCOUNTS_DIR"] = accounts_dir
+    return extra
+
+
+def print_account_events(console: Console, since: float, accounts_dir: str | None = None) -> None:
+    """Accounts refused during the crawl: which, what, until when, and what to do."""
+    from crawler.accounts import AccountStore
+    from crawler.cli.login import when
+
+    for a in AccountStore(accounts_dir).list():
+        if not a.last_refusal or (a.last_refusal_at or 0) < since:
+            continue
+        rest = f"cooling down until {when(a.cooling_until)}" if a.cooling() else "not cooled"
+        todo = (
+            f"log it in again: markwatch login {a.platform} --account {a.name}"
+            if a.logged_in is False
+            else "it is used again after its cool-down; add accounts with `markwatch login` "
+            "(or slow down: a larger DOWNLOAD_DELAY)"
+        )
+        console.print(
+            f"[bold]{a.key}[/bold]: refused ({a.last_refusal}) at {when(a.last_refusal_at)}, {rest}; {todo}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def register(group: click.Group) -> None:

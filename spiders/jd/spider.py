@@ -94,7 +94,7 @@ class JdSpider(PlatformSpider):
         """The s_new.php half: its listings only (pagination is driven by the first half)."""
         term = str(response.meta.get("markwatch_term", ""))
         page_no = int(response.meta.get("markwatch_page", 1))
-        parsed = self.refusal_from_meta(response) or self.safely(self.parse_search_page, response)
+        parsed = self.page_of(response)
         if parsed.outcome == "layout-changed" and not response.body.strip():
             parsed = ParsedPage([], "empty", detail="empty s_new.php half")
         self.record(response, parsed, kind="search")

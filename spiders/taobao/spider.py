@@ -150,7 +150,7 @@ class TaobaoSpider(PlatformSpider):
         return self.params.api or ("h5search" if self.path == "today" else "html")
 
     def browser(self) -> bool:
-        return hasattr(self, "settings") and self.settings.getbool("MARKWATCH_PLAYWRIGHT")
+        return self.in_browser
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -218,7 +218,7 @@ class WeiboSpider(PlatformSpider):
         term = str(response.meta["markwatch_term"])
         page_no = int(response.meta["markwatch_page"])
         window: Window = response.meta["markwatch_window"]
-        parsed = self.refusal_from_meta(response) or self.safely(self.parse_search_page, response)
+        parsed = self.page_of(response)
         self.record(response, parsed, kind="search")
         self.stop_if_refused(parsed)
         for listing in parsed.listings:
