@@ -30,6 +30,8 @@ COMMANDS = {
     "sellers": "review",
     "evidence": "evidence",
     "takedown": "takedown",
+    "serve": "serve",
+    "users": "serve",
 }
 
 
