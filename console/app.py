@@ -173,12 +173,12 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
             token = request.session["csrf"] = secrets.token_urlsafe(24)
         return str(token)
 
-    def page(request: Request, name: str, who: Principal | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    def page(request: Request, template: str, who: Principal | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
         flash = request.session.pop("flash", None)
         return templates.TemplateResponse(
             request,
-            name,
-            {"user": who, "csrf": csrf_token(request), "flash": flash, "nav": name.split(".")[0], **ctx},
+            template,
+            {"user": who, "csrf": csrf_token(request), "flash": flash, "nav": template.split(".")[0], **ctx},
             status_code=status_code,
         )
 
