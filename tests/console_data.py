@@ -65,20 +65,29 @@ def reasons_for(score: float, photo: str | None, reference: Path | None) -> list
     return out
 
 
+_PHOTOS: dict[int, bytes] = {}
+
+
 def make_photos(store: Path, n: int) -> list[Path]:
     """Listing photos: crops of the brand's own photos, brightened or darkened (as copies are)."""
     brand = resolve_brand("veloria")
     store.mkdir(parents=True, exist_ok=True)
     out = []
     for i in range(n):
+        path = store / "full" / f"{i:04d}.jpg"
+        if i in _PHOTOS:  # made once per test run, copied after
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(_PHOTOS[i])
+            out.append(path)
+            continue
         src = brand.reference_images[i % len(brand.reference_images)]
         with Image.open(src) as im:
             w, h = im.size
             crop = im.convert("RGB").crop((int(w * 0.1), int(h * 0.05), int(w * 0.88), int(h * 0.9)))
             crop = ImageEnhance.Brightness(crop).enhance(0.8 + 0.05 * (i % 8))
-            path = store / "full" / f"{i:04d}.jpg"
             path.parent.mkdir(exist_ok=True)
             crop.resize((240, 240)).save(path, quality=80)
+        _PHOTOS[i] = path.read_bytes()
         out.append(path)
     return out
 
