@@ -12,6 +12,7 @@ import datetime as dt
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,8 +31,15 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from console import services as sv
 from console.sqlquery import QueryRefused, run_query, to_csv
-from console.users import ROLES, LoginError, Principal, TooManyAttempts, authenticate, principal_for_id
-from console.users import principal_for_token
+from console.users import (
+    ROLES,
+    LoginError,
+    Principal,
+    TooManyAttempts,
+    authenticate,
+    principal_for_id,
+    principal_for_token,
+)
 from markwatch.errors import UserError
 from markwatch.platforms import PLATFORMS
 from storage.models import Brand, CaseStatus, SavedQuery
@@ -100,10 +108,19 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
         same_site="strict",
         https_only=settings.secure_cookies,
     )
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True
-    )
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     templates = Jinja2Templates(env=env)
+
+    @app.middleware("http")
+    async def server_timing(request: Request, call_next: Any) -> Response:
+        start = time.perf_counter()
+        response: Response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
     templates.env.globals["PLATFORMS"] = PLATFORMS
     templates.env.filters["pct"] = lambda x: "—" if x is None else f"{x:.0%}"
     templates.env.filters["when"] = lambda t: "" if t is None else f"{t:%Y-%m-%d %H:%M}"
@@ -133,7 +150,9 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
         who = _principal(request, session)
         if who is None:
             if _is_api(request):
-                raise HTTPException(401, "sign in, or send Authorization: Bearer TOKEN (markwatch users token)")
+                raise HTTPException(
+                    401, "sign in, or send Authorization: Bearer TOKEN (markwatch users token)"
+                )
             raise LoginRequired()
         request.state.user = who
         return who
@@ -173,7 +192,9 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
             token = request.session["csrf"] = secrets.token_urlsafe(24)
         return str(token)
 
-    def page(request: Request, template: str, who: Principal | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    def page(
+        request: Request, template: str, who: Principal | None, status_code: int = 200, **ctx: Any
+    ) -> HTMLResponse:
         flash = request.session.pop("flash", None)
         return templates.TemplateResponse(
             request,
@@ -253,11 +274,11 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
         form = sv.FilterForm.from_params(request.query_params)
         f = sv.build_filter(session, form)
         try:
-            size = int(request.query_params.get("size") or 50)
+            size = int(request.query_params.get("size") or 20)
             page_no = max(1, int(request.query_params.get("page") or 1))
         except ValueError:
             raise UserError("page and size are whole numbers") from None
-        size = size if size in sv.PAGE_SIZES else 50
+        size = size if size in sv.PAGE_SIZES else 20
         rows = queue_page(session, f, offset=(page_no - 1) * size, limit=size + 1)
         more = len(rows) > size
         rows = rows[:size]
@@ -294,7 +315,9 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
     def _bulk_preview(session: Session, fields: dict[str, str]) -> tuple[list[int], Any]:
         form = sv.FilterForm.from_params(fields)
         if not form.as_params():
-            raise UserError("a bulk action needs a filter (brand, platform, search…): it would take the whole queue")
+            raise UserError(
+                "a bulk action needs a filter (brand, platform, search…): it would take the whole queue"
+            )
         f = sv.build_filter(session, form)
         ids = listing_ids(session, f)
         return ids, f
@@ -314,10 +337,17 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
     async def bulk_apply(request: Request, who: Analyst) -> Response:
         form = await request.form()
         fields = {k: _s(form.get(k)) for k in sv.FilterForm.__dataclass_fields__}
-        body = BulkIn(filter=fields, action=_s(form.get("action")), expect=int(_s(form.get("expect")) or -1), note=_s(form.get("note")) or None)
+        body = BulkIn(
+            filter=fields,
+            action=_s(form.get("action")),
+            expect=int(_s(form.get("expect")) or -1),
+            note=_s(form.get("note")) or None,
+        )
         n = _do_bulk(body, who)
         flash(request, f"{n} listing(s) {ACTIONS[body.action]}")
-        return RedirectResponse("/queue?" + urlencode(sv.FilterForm.from_params(fields).as_params()), status_code=303)
+        return RedirectResponse(
+            "/queue?" + urlencode(sv.FilterForm.from_params(fields).as_params()), status_code=303
+        )
 
     def _do_bulk(body: BulkIn, who: Principal) -> int:
         from storage.review import set_status
@@ -328,7 +358,8 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
             ids, _f = _bulk_preview(session, body.filter)
             if len(ids) != body.expect:
                 raise UserError(
-                    f"the filter now selects {len(ids)} listing(s), not the {body.expect} previewed: look again"
+                    f"the filter now selects {len(ids)} listing(s), not the {body.expect} previewed: "
+                    "look again"
                 )
             result = set_status(session, ids, ACTIONS[body.action], actor=who.name, note=body.note)
         return len(result.changed)
@@ -352,7 +383,9 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
 
         with Session(engine) as session, session.begin():
             if body.action in ACTIONS:
-                set_status(session, [listing_id], ACTIONS[body.action], actor=who.name, note=body.note or None)
+                set_status(
+                    session, [listing_id], ACTIONS[body.action], actor=who.name, note=body.note or None
+                )
                 if body.reason and body.action == "confirm":
                     lst = session.get(Listing, listing_id)
                     if lst is not None:
@@ -375,7 +408,11 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
     @app.post("/listings/{listing_id}/decision", include_in_schema=False)
     async def form_decide(listing_id: int, request: Request, who: Analyst) -> Response:
         form = await request.form()
-        body = DecisionIn(action=_s(form.get("action")), note=_s(form.get("note")) or None, reason=_s(form.get("reason")) or None)
+        body = DecisionIn(
+            action=_s(form.get("action")),
+            note=_s(form.get("note")) or None,
+            reason=_s(form.get("reason")) or None,
+        )
         out = _decide(listing_id, body, who)
         flash(request, f"listing {listing_id}: {out['status']}")
         return RedirectResponse(f"/listings/{listing_id}", status_code=303)
@@ -396,7 +433,9 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
         path = sv.photo_path(session, image_id, settings.photos_dir)
         if path is None:
             raise HTTPException(404, "no such photo in the photo store")
-        return FileResponse(path, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"})
+        return FileResponse(
+            path, headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=3600"}
+        )
 
     @app.get("/brand-photos/{brand_id}/{n}", include_in_schema=False)
     def brand_photo(brand_id: int, n: int, session: DB, who: Viewer) -> Response:
@@ -417,14 +456,22 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
         report = seller_report(session, brand_id)[:200]
         groups = photo_groups(session, brand_id=brand_id)[:30]
         return page(
-            request, "sellers.html", who, report=report, groups=groups, net=network(groups), brand=brand,
+            request,
+            "sellers.html",
+            who,
+            report=report,
+            groups=groups,
+            net=network(groups),
+            brand=brand,
             brands=sv.brand_slugs(session),
         )
 
     # --- cases --------------------------------------------------------------------------------------
 
     @app.get("/cases", response_class=HTMLResponse, include_in_schema=False)
-    def cases_view(request: Request, session: DB, who: Viewer, brand: str = "", platform: str = "") -> HTMLResponse:
+    def cases_view(
+        request: Request, session: DB, who: Viewer, brand: str = "", platform: str = ""
+    ) -> HTMLResponse:
         from console.charts import bars
         from storage.cases import GOOD_FAITH_MAX_COUNTER, GOOD_FAITH_MIN_REMOVED, list_cases, scorecard
 
@@ -443,13 +490,22 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
             board=board,
             card=card,
             card_chart=bars(
-                [(f"{r.platform} {r.reason}", r.removed_share) for r in card], bound=GOOD_FAITH_MIN_REMOVED, above=True
+                [(f"{r.platform} {r.reason}", r.removed_share) for r in card],
+                bound=GOOD_FAITH_MIN_REMOVED,
+                above=True,
             ),
             counter_chart=bars(
-                [(f"{r.platform} {r.reason}", r.counter_share) for r in card], bound=GOOD_FAITH_MAX_COUNTER, above=False
+                [(f"{r.platform} {r.reason}", r.counter_share) for r in card],
+                bound=GOOD_FAITH_MAX_COUNTER,
+                above=False,
             ),
             ttr=ttr,
-            ttr_chart=bars([(t["platform"], t["median"]) for t in ttr], bound=None, above=True, scale=max([t["max"] for t in ttr] or [1])),
+            ttr_chart=bars(
+                [(t["platform"], t["median"]) for t in ttr],
+                bound=None,
+                above=True,
+                scale=max([t["max"] for t in ttr] or [1]),
+            ),
             bounds=(GOOD_FAITH_MIN_REMOVED, GOOD_FAITH_MAX_COUNTER),
             brands=sv.brand_slugs(session),
             brand=brand,
@@ -468,7 +524,9 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
                 raise UserError(f"no brand {body.brand!r} in the database with its YAML file")
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
             out = settings.packages_dir / f"{brand.slug}-{body.platform}-{stamp}"
-            result = export_package(session, brand, body.platform, out, actor=who.name, listing_ids=body.listing_ids)
+            result = export_package(
+                session, brand, body.platform, out, actor=who.name, listing_ids=body.listing_ids
+            )
             return {
                 "out": str(result.out),
                 "cases": result.case_ids,
@@ -487,7 +545,9 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
     async def form_export(request: Request, who: Analyst) -> Response:
         form = await request.form()
         ids = [int(v) for v in form.getlist("listing") if isinstance(v, str) and v.isdigit()]
-        body = ExportIn(brand=_s(form.get("brand")), platform=_s(form.get("platform")), listing_ids=ids or None)
+        body = ExportIn(
+            brand=_s(form.get("brand")), platform=_s(form.get("platform")), listing_ids=ids or None
+        )
         out = _export(body, who)
         note = f"package with {out['links']} link(s): draft case(s) {', '.join(map(str, out['cases']))}"
         if out["skipped"]:
@@ -521,7 +581,11 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
             raise UserError(f"answer: one of {', '.join(ANSWERS)}")
         with Session(engine) as session, session.begin():
             case = set_case_status(session, case_id, CaseStatus(body.status), actor=who.name, note=body.note)
-            return {"id": case.id, "status": case.status, "deadline": case.deadline.isoformat() if case.deadline else None}
+            return {
+                "id": case.id,
+                "status": case.status,
+                "deadline": case.deadline.isoformat() if case.deadline else None,
+            }
 
     @app.post("/api/cases/{case_id}/answer", tags=["cases"])
     def api_answer(case_id: int, body: AnswerIn, who: Analyst) -> dict[str, Any]:
@@ -531,7 +595,9 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
     @app.post("/cases/{case_id}/answer", include_in_schema=False)
     async def form_answer(case_id: int, request: Request, who: Analyst) -> Response:
         form = await request.form()
-        out = _answer(case_id, AnswerIn(status=_s(form.get("status")), note=_s(form.get("note")) or None), who)
+        out = _answer(
+            case_id, AnswerIn(status=_s(form.get("status")), note=_s(form.get("note")) or None), who
+        )
         flash(request, f"case {case_id}: {out['status']}")
         return RedirectResponse("/cases", status_code=303)
 
@@ -586,9 +652,13 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
             flash(request, f"saved as {name}")
             return RedirectResponse("/query", status_code=303)
         try:
-            result = run_query(engine, sql, timeout_ms=settings.query_timeout_ms, row_cap=settings.query_row_cap)
+            result = run_query(
+                engine, sql, timeout_ms=settings.query_timeout_ms, row_cap=settings.query_row_cap
+            )
         except QueryRefused as exc:
-            return page(request, "query.html", who, 400, sql=sql, saved=_saved(session), result=None, error=str(exc))
+            return page(
+                request, "query.html", who, 400, sql=sql, saved=_saved(session), result=None, error=str(exc)
+            )
         if what == "csv":
             return Response(
                 to_csv(result.columns, result.rows),
@@ -601,11 +671,15 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
 
     @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
     def admin_view(request: Request, session: DB, who: Admin) -> HTMLResponse:
-        from markwatch.brand import brand_files
         from console.users import list_users
+        from markwatch.brand import brand_files
 
         return page(
-            request, "admin.html", who, users=list_users(session), roles=ROLES,
+            request,
+            "admin.html",
+            who,
+            users=list_users(session),
+            roles=ROLES,
             stored=list(session.scalars(select(Brand).order_by(Brand.slug))),
             files=[p.stem for p in brand_files(settings.brands_dir)],
         )

@@ -10,7 +10,9 @@ from typing import Any
 def bars(
     items: Sequence[tuple[str, float | None]], *, bound: float | None, above: bool, scale: float = 1.0
 ) -> dict[str, Any]:
-    """Horizontal bars (width 0..100 of ``scale``) with the bound as a line; ``above``: the bound is a floor."""
+    """Horizontal bars (width 0..100 of ``scale``) with the bound as a line.
+
+    ``above``: the bound is a floor (else a ceiling)."""
     out = []
     for label, value in items:
         ok = None
@@ -24,7 +26,11 @@ def bars(
                 "ok": ok,
             }
         )
-    return {"bars": out, "bound": None if bound is None else round(100 * bound / (scale or 1.0), 1), "height": 22 * len(out) + 10}
+    return {
+        "bars": out,
+        "bound": None if bound is None else round(100 * bound / (scale or 1.0), 1),
+        "height": 22 * len(out) + 10,
+    }
 
 
 def network(groups: Sequence[Any], width: int = 640) -> dict[str, Any]:

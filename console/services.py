@@ -44,7 +44,9 @@ PAGE_SIZES = (1, 20, 50, 100)
 class Settings:
     """How the console runs (``markwatch serve`` fills it from options and the environment)."""
 
-    photos_dir: Path = field(default_factory=lambda: Path(os.environ.get("MARKWATCH_PHOTOS_DIR", "markwatch-photos")))
+    photos_dir: Path = field(
+        default_factory=lambda: Path(os.environ.get("MARKWATCH_PHOTOS_DIR", "markwatch-photos"))
+    )
     packages_dir: Path = field(
         default_factory=lambda: Path(os.environ.get("MARKWATCH_PACKAGES_DIR", "markwatch-packages"))
     )
@@ -179,7 +181,9 @@ def photo_path(session: Session, image_id: int, photos_dir: Path) -> Path | None
     return resolved
 
 
-def brand_config(session: Session, brand_id: int | None, brands_dir: Path | None = None) -> BrandConfig | None:
+def brand_config(
+    session: Session, brand_id: int | None, brands_dir: Path | None = None
+) -> BrandConfig | None:
     """The brand's YAML (its stored source file, else by slug from configs/brands/), or None."""
     if brand_id is None:
         return None
@@ -206,14 +210,17 @@ def _price_points(observations: list[Observation]) -> dict[str, Any]:
     """A small price-over-time polyline (SVG units 0..300 × 0..80), or empty when under two prices."""
     pts = [(o.seen_at, o.price) for o in observations if o.price is not None]
     if len(pts) < 2:
-        return {"points": "", "min": pts[0][1] if pts else None, "max": pts[0][1] if pts else None, "n": len(pts)}
+        return {
+            "points": "",
+            "min": pts[0][1] if pts else None,
+            "max": pts[0][1] if pts else None,
+            "n": len(pts),
+        }
     t0, t1 = pts[0][0], pts[-1][0]
     lo, hi = min(p for _, p in pts), max(p for _, p in pts)
     span_t = (t1 - t0).total_seconds() or 1.0
     span_p = (hi - lo) or 1.0
-    coords = [
-        (10 + 280 * (t - t0).total_seconds() / span_t, 70 - 60 * ((p - lo) / span_p)) for t, p in pts
-    ]
+    coords = [(10 + 280 * (t - t0).total_seconds() / span_t, 70 - 60 * ((p - lo) / span_p)) for t, p in pts]
     return {
         "points": " ".join(f"{x:.1f},{y:.1f}" for x, y in coords),
         "dots": [{"x": round(x, 1), "y": round(y, 1)} for x, y in coords],
@@ -233,12 +240,16 @@ def listing_detail(session: Session, listing_id: int, settings: Settings) -> dic
     match = session.scalars(
         select(MatchResult).where(MatchResult.listing_id == lst.id).order_by(MatchResult.id.desc()).limit(1)
     ).first()
-    reasons = [
-        r if isinstance(r, dict) else {"kind": "reason", "detail": str(r)} for r in (match.reasons if match else [])
+    reasons: list[dict[str, Any]] = [
+        r if isinstance(r, dict) else {"kind": "reason", "detail": str(r)}
+        for r in (match.reasons if match else [])
     ]
     observations = list(
         session.scalars(
-            select(Observation).where(Observation.listing_id == lst.id).order_by(Observation.seen_at).limit(500)
+            select(Observation)
+            .where(Observation.listing_id == lst.id)
+            .order_by(Observation.seen_at)
+            .limit(500)
         )
     )
     images = list(session.scalars(select(ListingImage).where(ListingImage.listing_id == lst.id).limit(20)))
@@ -260,7 +271,7 @@ def listing_detail(session: Session, listing_id: int, settings: Settings) -> dic
                 continue
             best = weight
             crop = [float(c) for c in (data.get("crop") or [0, 0, 0, 0])][:4]
-            left, top, right, bottom = (crop + [0.0, 0.0, 0.0, 0.0])[:4]
+            left, top, right, bottom = ([*crop, 0.0, 0.0, 0.0, 0.0])[:4]
             comparison = {
                 "reference": ref,
                 "image_id": by_path.get(str(Path(str(data.get("path") or "")).resolve())),
@@ -277,11 +288,15 @@ def listing_detail(session: Session, listing_id: int, settings: Settings) -> dic
     seller = None
     others: list[Listing] = []
     if lst.seller_id:
-        seller = session.scalar(select(Seller).where(Seller.platform == lst.platform, Seller.seller_id == lst.seller_id))
+        seller = session.scalar(
+            select(Seller).where(Seller.platform == lst.platform, Seller.seller_id == lst.seller_id)
+        )
         others = list(
             session.scalars(
                 select(Listing)
-                .where(Listing.platform == lst.platform, Listing.seller_id == lst.seller_id, Listing.id != lst.id)
+                .where(
+                    Listing.platform == lst.platform, Listing.seller_id == lst.seller_id, Listing.id != lst.id
+                )
                 .order_by(Listing.score.desc().nulls_last(), Listing.id)
                 .limit(20)
             )
@@ -295,7 +310,11 @@ def listing_detail(session: Session, listing_id: int, settings: Settings) -> dic
                 select(Listing)
                 .join(ListingImage, ListingImage.listing_id == Listing.id)
                 .where(ListingImage.phash.in_(hashes), Listing.id != lst.id)
-                .where((Listing.seller_id != lst.seller_id) | (Listing.platform != lst.platform) | Listing.seller_id.is_(None))
+                .where(
+                    (Listing.seller_id != lst.seller_id)
+                    | (Listing.platform != lst.platform)
+                    | Listing.seller_id.is_(None)
+                )
                 .order_by(Listing.id)
                 .limit(20)
             )
@@ -321,7 +340,11 @@ def listing_detail(session: Session, listing_id: int, settings: Settings) -> dic
         )
     )
     seconds = list(
-        session.scalars(select(SecondConfirmation).where(SecondConfirmation.listing_id == lst.id).order_by(SecondConfirmation.id))
+        session.scalars(
+            select(SecondConfirmation)
+            .where(SecondConfirmation.listing_id == lst.id)
+            .order_by(SecondConfirmation.id)
+        )
     )
     return {
         "listing": lst,
@@ -382,10 +405,16 @@ def listing_json(d: dict[str, Any]) -> dict[str, Any]:
         "status": lst.status,
         "mark": lst.mark_key,
         "reasons": [
-            {"kind": r.get("kind"), "detail": r.get("detail"), "weight": r.get("weight")} for r in d["reasons"]
+            {"kind": r.get("kind"), "detail": r.get("detail"), "weight": r.get("weight")}
+            for r in d["reasons"]
         ],
         "observations": [
-            {"seen_at": o.seen_at.isoformat(), "title": o.title, "price": o.price, "seller_name": o.seller_name}
+            {
+                "seen_at": o.seen_at.isoformat(),
+                "title": o.title,
+                "price": o.price,
+                "seller_name": o.seller_name,
+            }
             for o in d["observations"]
         ],
         "decisions": [
@@ -423,7 +452,10 @@ def crawl_runs(session: Session, limit: int = 50) -> list[CrawlRun]:
 
     return list(
         session.scalars(
-            select(CrawlRun).options(selectinload(CrawlRun.platforms)).order_by(CrawlRun.id.desc()).limit(limit)
+            select(CrawlRun)
+            .options(selectinload(CrawlRun.platforms))
+            .order_by(CrawlRun.id.desc())
+            .limit(limit)
         )
     )
 

@@ -61,9 +61,27 @@ def check_read_only(sql: str) -> str:
         raise QueryRefused("one statement at a time: remove the ';' in the middle")
     first = core.split(None, 1)[0].lower()
     if first not in READ_STARTS:
-        raise QueryRefused(f"read-only: {first.upper()} is not allowed here, only SELECT / WITH / VALUES / EXPLAIN")
+        raise QueryRefused(
+            f"read-only: {first.upper()} is not allowed here, only SELECT / WITH / VALUES / EXPLAIN"
+        )
     words = set(re.findall(r"[a-z_]+", core.lower()))
-    bad = words & {"insert", "update", "delete", "drop", "attach", "detach", "pragma", "create", "alter", "replace", "vacuum", "reindex", "grant", "truncate", "copy"}
+    bad = words & {
+        "insert",
+        "update",
+        "delete",
+        "drop",
+        "attach",
+        "detach",
+        "pragma",
+        "create",
+        "alter",
+        "replace",
+        "vacuum",
+        "reindex",
+        "grant",
+        "truncate",
+        "copy",
+    }
     if first == "with" and bad & {"insert", "update", "delete"}:
         raise QueryRefused("read-only: a WITH that writes is not allowed")
     if bad & {"attach", "detach", "pragma", "vacuum"}:
@@ -71,10 +89,17 @@ def check_read_only(sql: str) -> str:
     return sql.strip().rstrip(";").strip() if ";" in sql else sql.strip()
 
 
-_SQLITE_READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+_SQLITE_READ_ACTIONS = {
+    sqlite3.SQLITE_SELECT,
+    sqlite3.SQLITE_READ,
+    sqlite3.SQLITE_FUNCTION,
+    sqlite3.SQLITE_RECURSIVE,
+}
 
 
-def _sqlite_authorizer(action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None) -> int:
+def _sqlite_authorizer(
+    action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None
+) -> int:
     if action in _SQLITE_READ_ACTIONS:
         return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
@@ -107,7 +132,9 @@ def _run_sqlite(engine: Engine, statement: str, timeout_ms: int, row_cap: int) -
             rows = cur.fetchmany(row_cap + 1)
         except sqlite3.OperationalError as exc:
             if "interrupted" in str(exc):
-                raise QueryRefused(f"the query ran longer than {timeout_ms / 1000:g} s and was stopped") from None
+                raise QueryRefused(
+                    f"the query ran longer than {timeout_ms / 1000:g} s and was stopped"
+                ) from None
             if "not authorized" in str(exc):
                 raise QueryRefused("read-only: that statement is not allowed here") from None
             raise QueryRefused(f"SQL error: {exc}") from None
@@ -134,7 +161,9 @@ def _run_postgres(engine: Engine, statement: str, timeout_ms: int, row_cap: int)
             except DBAPIError as exc:
                 msg = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
                 if "statement timeout" in msg:
-                    raise QueryRefused(f"the query ran longer than {timeout_ms / 1000:g} s and was stopped") from None
+                    raise QueryRefused(
+                        f"the query ran longer than {timeout_ms / 1000:g} s and was stopped"
+                    ) from None
                 if "read-only" in msg or "read only" in msg:
                     raise QueryRefused(f"read-only: {msg}") from None
                 raise QueryRefused(f"SQL error: {msg}") from None

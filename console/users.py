@@ -51,7 +51,9 @@ class Principal:
 def check_name(name: str) -> str:
     name = (name or "").strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,99}", name):
-        raise UserError(f"{name!r} is not a user name: use letters, digits, '.', '_', '@' or '-' (at most 100)")
+        raise UserError(
+            f"{name!r} is not a user name: use letters, digits, '.', '_', '@' or '-' (at most 100)"
+        )
     return name
 
 

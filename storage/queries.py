@@ -233,7 +233,7 @@ def queue_page(session: Session, f: QueueFilter, *, offset: int = 0, limit: int 
     relisted = ListingStatus.relisted.value
     others = [s for s in ALL_STATUSES if s in wanted and s != relisted]
     tail = (Listing.last_seen.desc(), Listing.id)
-    parts: list[Select[Any]] = []
+    parts: list[Select[Listing, str]] = []
     if relisted in wanted:
         base = select_listings(replace(f, statuses=(relisted,), limit=None)).order_by(None)
         parts.append(base.order_by(Listing.score.desc().nulls_last(), *tail))

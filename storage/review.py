@@ -157,7 +157,9 @@ def history(session: Session, listing_id: int) -> list[ReviewDecision]:
     )
 
 
-def undo_last(session: Session, listing_id: int, *, actor: str, at: dt.datetime | None = None) -> ReviewDecision:
+def undo_last(
+    session: Session, listing_id: int, *, actor: str, at: dt.datetime | None = None
+) -> ReviewDecision:
     """Take back the latest decision on a listing: a new decision back to the status it came from.
 
     Only a person's own confirm or dismiss can be undone, and only while it is still the latest change
@@ -227,7 +229,9 @@ def second_confirm(
     if listing is None:
         raise UserError(f"no listing with id {listing_id}")
     if listing.status != S.confirmed:
-        raise UserError(f"listing {listing_id} is {listing.status}: only a confirmed listing needs a second look")
+        raise UserError(
+            f"listing {listing_id} is {listing.status}: only a confirmed listing needs a second look"
+        )
     decision = latest_confirmations(session, [listing_id]).get(listing_id)
     assert decision is not None  # a confirmed listing has the decision that confirmed it
     if decision.actor == actor.strip():
@@ -239,7 +243,9 @@ def second_confirm(
     ).first()
     if existing is not None:
         return existing
-    row = SecondConfirmation(listing_id=listing_id, decision_id=decision.id, actor=actor.strip(), at=at or utcnow())
+    row = SecondConfirmation(
+        listing_id=listing_id, decision_id=decision.id, actor=actor.strip(), at=at or utcnow()
+    )
     session.add(row)
     session.flush()
     return row

@@ -32,6 +32,8 @@ def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     import console.users
 
     monkeypatch.setattr(console.users, "_hasher", PasswordHasher.from_parameters(CHEAPEST))
+
+
 PASSWORD = "correct horse battery"
 XSS_TITLE = '<script>alert("title")</script><img src=x onerror=alert(1)>'
 XSS_SELLER = '"><svg onload=alert("seller")>'
@@ -47,8 +49,18 @@ TITLES = [
 
 def reasons_for(score: float, photo: str | None, reference: Path | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = [
-        {"kind": "mark", "detail": "title contains the mark VELORIA", "weight": 0.45, "data": {"role": "link"}},
-        {"kind": "lexicon", "detail": "title has 高仿 (high imitation)", "weight": 0.3, "data": {"role": "evidence"}},
+        {
+            "kind": "mark",
+            "detail": "title contains the mark VELORIA",
+            "weight": 0.45,
+            "data": {"role": "link"},
+        },
+        {
+            "kind": "lexicon",
+            "detail": "title has 高仿 (high imitation)",
+            "weight": 0.3,
+            "data": {"role": "evidence"},
+        },
         {"kind": "price", "detail": "CNY 199 is 13% of the brand's floor of 1,500", "weight": 0.2},
     ]
     if photo and reference:
@@ -58,7 +70,12 @@ def reasons_for(score: float, photo: str | None, reference: Path | None) -> list
                 "kind": "image",
                 "detail": f"photo {Path(photo).name} is the brand's {reference.name}, cropped; distance 0.06",
                 "weight": 0.5,
-                "data": {"role": "link", "path": photo, "reference": str(reference), "crop": [0.1, 0.05, 0.12, 0.1]},
+                "data": {
+                    "role": "link",
+                    "path": photo,
+                    "reference": str(reference),
+                    "crop": [0.1, 0.05, 0.12, 0.1],
+                },
             },
         )
     out.append({"kind": "seller", "detail": "seller is not on the brand's authorised list", "weight": 0.0})
@@ -140,7 +157,11 @@ def build(
         ids = [result.ids[(r["platform"], r["item_id"])] for r in records]
         for i, lid in enumerate(ids):
             score = round(0.98 - 0.01 * i, 2)
-            s.execute(update(Listing).where(Listing.id == lid).values(score=score, suspect=True, mark_key="veloria-word"))
+            s.execute(
+                update(Listing)
+                .where(Listing.id == lid)
+                .values(score=score, suspect=True, mark_key="veloria-word")
+            )
             photo = photos[i % len(photos)] if photos else None
             if photo is not None:
                 s.add(

@@ -35,13 +35,19 @@ class Console:
         self.engine = engine
         self.tmp = tmp
         self.data = build(engine, tmp / "photos")
-        self.settings = Settings(photos_dir=tmp / "photos", packages_dir=tmp / "packages", secret_key="test-key")
+        self.settings = Settings(
+            photos_dir=tmp / "photos", packages_dir=tmp / "packages", secret_key="test-key"
+        )
         self.app = create_app(engine, self.settings)
 
     def client(self, who: str | None = None) -> TestClient:
         c = TestClient(self.app, base_url="http://127.0.0.1")
         if who is not None:
-            r = c.post("/login", data={"csrf": csrf_of(c, "/login"), "name": who, "password": PASSWORD}, follow_redirects=False)
+            r = c.post(
+                "/login",
+                data={"csrf": csrf_of(c, "/login"), "name": who, "password": PASSWORD},
+                follow_redirects=False,
+            )
             assert r.status_code == 303, r.text
         return c
 
@@ -67,7 +73,11 @@ def decisions(engine: Engine, listing_id: int) -> list[tuple[str, str | None, st
     with Session(engine) as s:
         return [
             (d.actor, d.from_status, d.to_status)
-            for d in s.scalars(select(ReviewDecision).where(ReviewDecision.listing_id == listing_id).order_by(ReviewDecision.id))
+            for d in s.scalars(
+                select(ReviewDecision)
+                .where(ReviewDecision.listing_id == listing_id)
+                .order_by(ReviewDecision.id)
+            )
         ]
 
 
@@ -118,20 +128,31 @@ def test_form_post_without_csrf_is_403_and_changes_nothing(console: Console) -> 
     lid = console.data["ids"][2]
     r = c.post(f"/listings/{lid}/decision", data={"action": "confirm"}, follow_redirects=False)
     assert r.status_code == 403
-    r = c.post(f"/listings/{lid}/decision", data={"action": "confirm", "csrf": "forged"}, follow_redirects=False)
+    r = c.post(
+        f"/listings/{lid}/decision", data={"action": "confirm", "csrf": "forged"}, follow_redirects=False
+    )
     assert r.status_code == 403
     r = c.post(f"/api/listings/{lid}/decision", json={"action": "confirm"})  # the page's fetch sends a header
     assert r.status_code == 403
     assert decisions(console.engine, lid) == []
-    r = c.post(f"/listings/{lid}/decision", data={"action": "confirm", "csrf": csrf_of(c)}, follow_redirects=False)
+    r = c.post(
+        f"/listings/{lid}/decision", data={"action": "confirm", "csrf": csrf_of(c)}, follow_redirects=False
+    )
     assert r.status_code == 303
     assert decisions(console.engine, lid) == [("lin", "new", "confirmed")]
 
 
 def test_login_form_needs_csrf_and_a_right_password(sqlite_console: Console) -> None:
     c = sqlite_console.client()
-    assert c.post("/login", data={"name": "lin", "password": PASSWORD}, follow_redirects=False).status_code == 403
-    r = c.post("/login", data={"csrf": csrf_of(c, "/login"), "name": "lin", "password": "wrong"}, follow_redirects=False)
+    assert (
+        c.post("/login", data={"name": "lin", "password": PASSWORD}, follow_redirects=False).status_code
+        == 403
+    )
+    r = c.post(
+        "/login",
+        data={"csrf": csrf_of(c, "/login"), "name": "lin", "password": "wrong"},
+        follow_redirects=False,
+    )
     assert r.status_code == 401
     assert "wrong name or password" in r.text
 
@@ -141,7 +162,11 @@ def test_login_attempts_are_rate_limited(sqlite_console: Console) -> None:
     for _ in range(5):
         r = c.post("/login", data={"csrf": csrf_of(c, "/login"), "name": "lin", "password": "nope"})
         assert r.status_code == 401
-    r = c.post("/login", data={"csrf": csrf_of(c, "/login"), "name": "lin", "password": PASSWORD}, follow_redirects=False)
+    r = c.post(
+        "/login",
+        data={"csrf": csrf_of(c, "/login"), "name": "lin", "password": PASSWORD},
+        follow_redirects=False,
+    )
     assert r.status_code == 429  # even the right password waits now
     assert "too many failed sign-ins" in r.text
     with Session(sqlite_console.engine) as s:
@@ -151,7 +176,11 @@ def test_login_attempts_are_rate_limited(sqlite_console: Console) -> None:
 
 def test_session_cookie_is_httponly_and_samesite(sqlite_console: Console) -> None:
     c = sqlite_console.client()
-    r = c.post("/login", data={"csrf": csrf_of(c, "/login"), "name": "lin", "password": PASSWORD}, follow_redirects=False)
+    r = c.post(
+        "/login",
+        data={"csrf": csrf_of(c, "/login"), "name": "lin", "password": PASSWORD},
+        follow_redirects=False,
+    )
     cookie = r.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
     assert PASSWORD not in r.headers["set-cookie"]
@@ -160,7 +189,7 @@ def test_session_cookie_is_httponly_and_samesite(sqlite_console: Console) -> Non
 def test_xss_title_and_seller_render_as_text(console: Console) -> None:
     c = console.client("lin")
     lid = console.data["ids"][0]
-    for path in ["/queue", f"/listings/{lid}", "/sellers", f"/bulk?search=script&action=confirm"]:
+    for path in ["/queue", f"/listings/{lid}", "/sellers", "/bulk?search=script&action=confirm"]:
         html = c.get(path).text
         assert "<script>alert" not in html, path
         assert "<svg onload" not in html and "<img src=x" not in html, path
@@ -182,7 +211,9 @@ def test_links_only_to_the_platforms_own_hosts(sqlite_console: Console) -> None:
         s.get(Listing, lid).url = "javascript:alert(1)//item.taobao.com"  # type: ignore[union-attr]
         s.get(Listing, sqlite_console.data["ids"][2]).url = "https://item.taobao.com.evil.example/x"  # type: ignore[union-attr]
     html = c.get(f"/listings/{lid}").text
-    assert "javascript:alert" not in html.split("<main>")[1].split('id="listing-data"')[0].replace("link withheld", "")
+    assert "javascript:alert" not in html.split("<main>")[1].split('id="listing-data"')[0].replace(
+        "link withheld", ""
+    )
     assert "link withheld" in html
     queue_html = c.get("/queue").text
     assert "evil.example" not in queue_html and "javascript:" not in queue_html
@@ -197,8 +228,14 @@ def test_photos_only_from_the_store_by_id(sqlite_console: Console, tmp_path: Pat
         assert first is not None
         outside = tmp_path / "secret.txt"
         outside.write_text("not a photo")
-        s.add(ListingImage(listing_id=first.listing_id, url="https://img.alicdn.com/z.jpg", path=str(outside)))
-        s.add(ListingImage(listing_id=first.listing_id, url="https://img.alicdn.com/y.jpg", path="../secret.txt"))
+        s.add(
+            ListingImage(listing_id=first.listing_id, url="https://img.alicdn.com/z.jpg", path=str(outside))
+        )
+        s.add(
+            ListingImage(
+                listing_id=first.listing_id, url="https://img.alicdn.com/y.jpg", path="../secret.txt"
+            )
+        )
         good = first.id
     r = c.get(f"/photos/{good}")
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
@@ -240,7 +277,9 @@ def test_the_query_page_refuses_writes(console: Console) -> None:
         assert s.scalar(select(func.count()).select_from(Listing).where(Listing.status == "dismissed")) == 0
 
 
-def test_the_read_only_connection_refuses_writes_without_the_text_check(console: Console, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_read_only_connection_refuses_writes_without_the_text_check(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The connection itself is read-only: with the statement check switched off, writes still fail."""
     import console.sqlquery as q
 
@@ -285,13 +324,22 @@ def test_the_read_only_connection_stops_what_the_text_check_lets_through(sqlite_
 def test_query_csv_neutralises_formulas_and_saved_queries(console: Console) -> None:
     c = console.client("lin")
     token = csrf_of(c)
-    r = c.post("/query", data={"sql": "SELECT '=HYPERLINK(\"http://x\")' AS a, '+1' AS b, 'ok' AS c", "do": "csv", "csrf": token})
+    r = c.post(
+        "/query",
+        data={
+            "sql": "SELECT '=HYPERLINK(\"http://x\")' AS a, '+1' AS b, 'ok' AS c",
+            "do": "csv",
+            "csrf": token,
+        },
+    )
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
     assert "'=HYPERLINK" in r.text and "'+1" in r.text and ",ok" in r.text
     assert neutral_cell("@SUM(A1)") == "'@SUM(A1)" and neutral_cell(-3) == "'-3" and neutral_cell(None) == ""
     assert to_csv(["=a"], [("x",)]).splitlines()[0] == "'=a"
-    r = c.post("/query", data={"sql": "SELECT 2", "do": "save", "name": "two", "csrf": token}, follow_redirects=False)
+    r = c.post(
+        "/query", data={"sql": "SELECT 2", "do": "save", "name": "two", "csrf": token}, follow_redirects=False
+    )
     assert r.status_code == 303
     r = c.post("/query", data={"sql": "DELETE FROM listings", "do": "save", "name": "bad", "csrf": token})
     assert r.status_code == 400
@@ -301,7 +349,9 @@ def test_query_csv_neutralises_formulas_and_saved_queries(console: Console) -> N
 
 def test_check_read_only_shapes() -> None:
     assert check_read_only("select 1;") == "select 1"
-    assert check_read_only("  WITH a AS (SELECT 1) SELECT * FROM a  ") == "WITH a AS (SELECT 1) SELECT * FROM a"
+    assert (
+        check_read_only("  WITH a AS (SELECT 1) SELECT * FROM a  ") == "WITH a AS (SELECT 1) SELECT * FROM a"
+    )
 
 
 # --- decisions, bulk, export, cases ----------------------------------------------------------------
@@ -312,8 +362,16 @@ def test_decisions_and_undo_record_the_user(console: Console) -> None:
     token = csrf_of(c)
     a, b = console.data["ids"][4], console.data["ids"][5]
     h = {"X-CSRF-Token": token}
-    assert c.post(f"/api/listings/{a}/decision", json={"action": "confirm", "note": "高仿"}, headers=h).json()["status"] == "confirmed"
-    assert c.post(f"/api/listings/{b}/decision", json={"action": "dismiss"}, headers=h).json()["status"] == "dismissed"
+    assert (
+        c.post(f"/api/listings/{a}/decision", json={"action": "confirm", "note": "高仿"}, headers=h).json()[
+            "status"
+        ]
+        == "confirmed"
+    )
+    assert (
+        c.post(f"/api/listings/{b}/decision", json={"action": "dismiss"}, headers=h).json()["status"]
+        == "dismissed"
+    )
     assert c.post(f"/api/listings/{b}/decision", json={"action": "undo"}, headers=h).json()["status"] == "new"
     assert decisions(console.engine, a) == [("lin", "new", "confirmed")]
     assert decisions(console.engine, b) == [("lin", "new", "dismissed"), ("lin", "dismissed", "new")]
@@ -336,11 +394,17 @@ def test_bulk_shows_count_and_sample_first_and_applies_only_that_count(console: 
     token = csrf_of(c)
     r = c.post("/bulk", data={"search": "钱包", "action": "confirm", "expect": str(count + 1), "csrf": token})
     assert r.status_code == 400 and "not the 9 previewed" in r.text
-    r = c.post("/bulk", data={"search": "钱包", "action": "confirm", "expect": str(count), "csrf": token}, follow_redirects=False)
+    r = c.post(
+        "/bulk",
+        data={"search": "钱包", "action": "confirm", "expect": str(count), "csrf": token},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     with Session(console.engine) as s:
         rows = s.execute(
-            select(ReviewDecision.actor, func.count()).where(ReviewDecision.to_status == "confirmed").group_by(ReviewDecision.actor)
+            select(ReviewDecision.actor, func.count())
+            .where(ReviewDecision.to_status == "confirmed")
+            .group_by(ReviewDecision.actor)
         ).all()
     assert rows == [("lin", 8)]
     r = c.get("/bulk?action=confirm")
@@ -352,16 +416,31 @@ def test_export_a_selection_then_submit_and_answer(console: Console) -> None:
     h = {"X-CSRF-Token": csrf_of(c)}
     ids = console.data["ids"][6:10]
     for lid in ids:
-        assert c.post(f"/api/listings/{lid}/decision", json={"action": "confirm"}, headers=h).status_code == 200
+        assert (
+            c.post(f"/api/listings/{lid}/decision", json={"action": "confirm"}, headers=h).status_code == 200
+        )
     html = c.get("/cases?brand=veloria&platform=taobao").text
     assert all(f'name="listing" value="{lid}"' in html for lid in ids)
-    r = c.post("/cases/export", data={"brand": "veloria", "platform": "taobao", "listing": [str(i) for i in ids[:3]], "csrf": h["X-CSRF-Token"]}, follow_redirects=False)
+    r = c.post(
+        "/cases/export",
+        data={
+            "brand": "veloria",
+            "platform": "taobao",
+            "listing": [str(i) for i in ids[:3]],
+            "csrf": h["X-CSRF-Token"],
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     cases = c.get("/api/cases").json()
     assert len(cases) == 1 and cases[0]["links"] == 3 and cases[0]["status"] == "draft"
     case_id = cases[0]["id"]
     assert list((console.tmp / "packages").iterdir())
-    r = c.post(f"/cases/{case_id}/submit", data={"number": "IPP-2026-1", "csrf": h["X-CSRF-Token"]}, follow_redirects=False)
+    r = c.post(
+        f"/cases/{case_id}/submit",
+        data={"number": "IPP-2026-1", "csrf": h["X-CSRF-Token"]},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     with Session(console.engine) as s:
         statuses = dict(s.execute(select(Listing.id, Listing.status).where(Listing.id.in_(ids))).all())
@@ -411,10 +490,19 @@ def test_four_eyes_is_enforced_by_the_export_service(sqlite_console: Console, tm
 def test_four_eyes_button_through_the_console(sqlite_console: Console) -> None:
     c, w = sqlite_console.client("lin"), sqlite_console.client("wang")
     lid = sqlite_console.data["ids"][12]
-    assert c.post(f"/api/listings/{lid}/decision", json={"action": "confirm"}, headers={"X-CSRF-Token": csrf_of(c)}).status_code == 200
-    r = c.post(f"/api/listings/{lid}/decision", json={"action": "second"}, headers={"X-CSRF-Token": csrf_of(c)})
+    assert (
+        c.post(
+            f"/api/listings/{lid}/decision", json={"action": "confirm"}, headers={"X-CSRF-Token": csrf_of(c)}
+        ).status_code
+        == 200
+    )
+    r = c.post(
+        f"/api/listings/{lid}/decision", json={"action": "second"}, headers={"X-CSRF-Token": csrf_of(c)}
+    )
     assert r.status_code == 400
-    r = w.post(f"/api/listings/{lid}/decision", json={"action": "second"}, headers={"X-CSRF-Token": csrf_of(w)})
+    r = w.post(
+        f"/api/listings/{lid}/decision", json={"action": "second"}, headers={"X-CSRF-Token": csrf_of(w)}
+    )
     assert r.status_code == 200
     assert "agrees (four-eyes)" in c.get(f"/listings/{lid}").text
 
@@ -503,7 +591,9 @@ def test_users_cli(sqlite_console: Console) -> None:
     auth = {"Authorization": f"Bearer {token}"}
     assert c.get("/api/me", headers=auth).json() == {"name": "mei", "role": "analyst"}
     lid = sqlite_console.data["ids"][20]
-    r = c.post(f"/api/listings/{lid}/decision", json={"action": "dismiss"}, headers=auth)  # a token needs no CSRF
+    r = c.post(
+        f"/api/listings/{lid}/decision", json={"action": "dismiss"}, headers=auth
+    )  # a token needs no CSRF
     assert r.status_code == 200
     assert decisions(sqlite_console.engine, lid) == [("mei", "new", "dismissed")]
     r = run("users", "remove", "mei")

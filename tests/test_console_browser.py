@@ -37,7 +37,10 @@ SELECTED = re.compile(r"\bsel\b")
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() or not shutil.which("chromium"), reason="Debian's chromium is not installed"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() or not shutil.which("chromium"),
+        reason="Debian's chromium is not installed",
+    ),
 ]
 
 
@@ -52,7 +55,9 @@ def server(sqlite_db: Engine, tmp_path: Path) -> Iterator[dict[str, Any]]:
     import uvicorn
 
     data = build(sqlite_db, tmp_path / "photos", n=40)
-    settings = Settings(photos_dir=tmp_path / "photos", packages_dir=tmp_path / "packages", secret_key="browser-test")
+    settings = Settings(
+        photos_dir=tmp_path / "photos", packages_dir=tmp_path / "packages", secret_key="browser-test"
+    )
     port = free_port()
     config = uvicorn.Config(create_app(sqlite_db, settings), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -136,7 +141,9 @@ def test_review_by_keyboard_bulk_export_and_submit(server: dict[str, Any]) -> No
         browser.close()
 
     # the same decisions in `markwatch suspects` …
-    out = CliRunner().invoke(cli, ["--db", str(engine.url), "suspects", "--status", "all", "--all", "--format", "json"])
+    out = CliRunner().invoke(
+        cli, ["--db", str(engine.url), "suspects", "--status", "all", "--all", "--format", "json"]
+    )
     assert out.exit_code == 0, out.output
     status = {r["id"]: r["status"] for r in json.loads(out.output)}
     dismissed = [ids[i] for i in range(19) if plan[i] == "dismissed"]
@@ -151,9 +158,16 @@ def test_review_by_keyboard_bulk_export_and_submit(server: dict[str, Any]) -> No
         assert actors == {"lin"}
         trail = [
             (d.from_status, d.to_status)
-            for d in s.scalars(select(ReviewDecision).where(ReviewDecision.listing_id == ids[19]).order_by(ReviewDecision.id))
+            for d in s.scalars(
+                select(ReviewDecision).where(ReviewDecision.listing_id == ids[19]).order_by(ReviewDecision.id)
+            )
         ]
-        assert trail == [("new", "dismissed"), ("dismissed", "new"), ("new", "confirmed"), ("confirmed", "reported")]
+        assert trail == [
+            ("new", "dismissed"),
+            ("dismissed", "new"),
+            ("new", "confirmed"),
+            ("confirmed", "reported"),
+        ]
         note = s.scalar(select(ReviewDecision.note).where(ReviewDecision.listing_id == ids[5]))
         assert note == "高仿 in the title, 13% of the floor price"
         case = s.scalars(select(TakedownCase)).one()

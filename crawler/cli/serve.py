@@ -16,16 +16,36 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (keep it local; "
-              "put a TLS reverse proxy in front to share it).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (keep it local; put a TLS reverse proxy in front to share it).",
+)
 @click.option("--port", default=8720, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--photos", "photos_dir", type=click.Path(path_type=Path, file_okay=False), envvar="MARKWATCH_PHOTOS_DIR",
-              default="markwatch-photos", show_default=True, help="The photo store (photos are served only from it).")
-@click.option("--packages", "packages_dir", type=click.Path(path_type=Path, file_okay=False),
-              envvar="MARKWATCH_PACKAGES_DIR", default="markwatch-packages", show_default=True,
-              help="Where exported takedown packages are written.")
-@click.option("--secure-cookies/--no-secure-cookies", default=None,
-              help="Send the session cookie over HTTPS only (default: on when --host is not local).")
+@click.option(
+    "--photos",
+    "photos_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="MARKWATCH_PHOTOS_DIR",
+    default="markwatch-photos",
+    show_default=True,
+    help="The photo store (photos are served only from it).",
+)
+@click.option(
+    "--packages",
+    "packages_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="MARKWATCH_PACKAGES_DIR",
+    default="markwatch-packages",
+    show_default=True,
+    help="Where exported takedown packages are written.",
+)
+@click.option(
+    "--secure-cookies/--no-secure-cookies",
+    default=None,
+    help="Send the session cookie over HTTPS only (default: on when --host is not local).",
+)
 @pass_app
 def serve(
     app: AppContext, host: str, port: int, photos_dir: Path, packages_dir: Path, secure_cookies: bool | None
@@ -50,17 +70,24 @@ def serve(
     check_current(engine)
     secret = os.environ.get("MARKWATCH_CONSOLE_SECRET")
     if not secret:
-        click.echo("note: MARKWATCH_CONSOLE_SECRET is not set: sessions end when the console restarts", err=True)
+        click.echo(
+            "note: MARKWATCH_CONSOLE_SECRET is not set: sessions end when the console restarts", err=True
+        )
     local = host in LOOPBACK
     if not local:
-        click.echo(f"warning: listening on {host}: put it behind a TLS reverse proxy (see the README)", err=True)
+        click.echo(
+            f"warning: listening on {host}: put it behind a TLS reverse proxy (see the README)", err=True
+        )
     settings = Settings(
         photos_dir=photos_dir,
         packages_dir=packages_dir,
         secret_key=secret,
         secure_cookies=(not local) if secure_cookies is None else secure_cookies,
     )
-    click.echo(f"markwatch console on http://{host if ':' not in host else f'[{host}]'}:{port}/ (Ctrl-C stops)", err=True)
+    click.echo(
+        f"markwatch console on http://{host if ':' not in host else f'[{host}]'}:{port}/ (Ctrl-C stops)",
+        err=True,
+    )
     uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning", proxy_headers=True)
 
 
@@ -71,8 +98,12 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", required=True, type=click.Choice(["admin", "analyst", "viewer"]),
-              help="viewer reads; analyst also decides and files; admin also manages users and brands.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "analyst", "viewer"]),
+    help="viewer reads; analyst also decides and files; admin also manages users and brands.",
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input (for scripts).")
 @click.option("--no-password", is_flag=True, help="No password: the user works with API tokens only.")
 @pass_app
