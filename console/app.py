@@ -206,15 +206,6 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
     def flash(request: Request, text: str, kind: str = "ok") -> None:
         request.session["flash"] = {"text": text, "kind": kind}
 
-    def back(request: Request, default: str) -> RedirectResponse:
-        target = request.headers.get("referer") or default
-        # only our own pages: the path of the referrer, never another site
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(target)
-        path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else default
-        return RedirectResponse(path + (f"?{parts.query}" if parts.query else ""), status_code=303)
-
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         nxt = request.url.path + (f"?{request.url.query}" if request.url.query else "")

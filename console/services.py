@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -192,10 +193,16 @@ def brand_config(
         return None
     try:
         if row.source and Path(row.source).is_file():
-            return resolve_brand(row.source)
+            return _cached_brand(str(Path(row.source).resolve()), Path(row.source).stat().st_mtime_ns)
         return resolve_brand(row.slug, brands_dir)
     except UserError:
         return None
+
+
+@lru_cache(maxsize=64)
+def _cached_brand(path: str, mtime_ns: int) -> BrandConfig:
+    """A brand file read once per version of it (the listing page asks for it on every view)."""
+    return resolve_brand(path)
 
 
 def brand_images(brand: BrandConfig) -> list[Path]:
