@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import random
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -464,27 +465,26 @@ def test_four_eyes_is_enforced_by_the_export_service(sqlite_console: Console, tm
     assert src is not None
     data = yaml.safe_load(src.read_text(encoding="utf-8"))
     data["review"] = {"four_eyes": True}
-    strict = src.parent / f".four-eyes-{tmp_path.name}.yaml"  # beside the original: same relative paths
+    copy = tmp_path / "brands"
+    shutil.copytree(src.parent, copy)  # the brand's images and documents, at the same relative paths
+    strict = copy / "veloria.yaml"
     strict.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    try:
-        brand = resolve_brand(strict)
-        assert brand.review.four_eyes
-        ids = sqlite_console.data["ids"][10:12]
-        eng = sqlite_console.engine
-        with Session(eng) as s, s.begin():
-            set_status(s, ids, "confirmed", actor="lin")
-        with Session(eng) as s, s.begin(), pytest.raises(UserError, match="four-eyes"):
-            export_package(s, brand, "taobao", tmp_path / "p1")
-        with Session(eng) as s, s.begin(), pytest.raises(UserError, match="second analyst"):
-            second_confirm(s, ids[0], actor="lin")  # the same person cannot be the second pair of eyes
-        with Session(eng) as s, s.begin():
-            second_confirm(s, ids[0], actor="wang")
-        with Session(eng) as s, s.begin():
-            result = export_package(s, brand, "taobao", tmp_path / "p2")
-        assert result.links == 1
-        assert any("four-eyes" in line and str(ids[1]) in line for line in result.skipped)
-    finally:
-        strict.unlink()
+    brand = resolve_brand(strict)
+    assert brand.review.four_eyes
+    ids = sqlite_console.data["ids"][10:12]
+    eng = sqlite_console.engine
+    with Session(eng) as s, s.begin():
+        set_status(s, ids, "confirmed", actor="lin")
+    with Session(eng) as s, s.begin(), pytest.raises(UserError, match="four-eyes"):
+        export_package(s, brand, "taobao", tmp_path / "p1")
+    with Session(eng) as s, s.begin(), pytest.raises(UserError, match="second analyst"):
+        second_confirm(s, ids[0], actor="lin")  # the same person cannot be the second pair of eyes
+    with Session(eng) as s, s.begin():
+        second_confirm(s, ids[0], actor="wang")
+    with Session(eng) as s, s.begin():
+        result = export_package(s, brand, "taobao", tmp_path / "p2")
+    assert result.links == 1
+    assert any("four-eyes" in line and str(ids[1]) in line for line in result.skipped)
 
 
 def test_four_eyes_button_through_the_console(sqlite_console: Console) -> None:
