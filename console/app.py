@@ -113,9 +113,13 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def server_timing(request: Request, call_next: Any) -> Response:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         response: Response = await call_next(request)
-        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - start) * 1000:.1f}"
+        # wall time in the app, and the process's CPU time meanwhile (the request's own when alone)
+        response.headers["Server-Timing"] = (
+            f"app;dur={(time.perf_counter() - start) * 1000:.1f}, "
+            f"cpu;dur={(time.process_time() - cpu) * 1000:.1f}"
+        )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

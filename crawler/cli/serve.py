@@ -88,7 +88,16 @@ def serve(
         f"markwatch console on http://{host if ':' not in host else f'[{host}]'}:{port}/ (Ctrl-C stops)",
         err=True,
     )
-    uvicorn.run(create_app(engine, settings), host=host, port=port, log_level="warning", proxy_headers=True)
+    # keep-alive longer than clients' and proxies' idle timeouts (httpx 5 s, nginx 60 s), so the server
+    # never closes a connection a client is about to reuse
+    uvicorn.run(
+        create_app(engine, settings),
+        host=host,
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        timeout_keep_alive=75,
+    )
 
 
 @click.group("users")
