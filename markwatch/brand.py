@@ -187,6 +187,13 @@ class PowerOfAttorney(_Model):
         return None if value is None else _resolve(value, info)
 
 
+class Review(_Model):
+    four_eyes: bool = Field(
+        default=False,
+        description="a confirmation needs a second analyst (review console) before its listing is exported",
+    )
+
+
 class Brand(_Model):
     slug: str = Field(description="id used on the command line: lower-case letters, digits, dashes")
     name: str = Field(description="the brand's display name")
@@ -224,6 +231,7 @@ class Brand(_Model):
     power_of_attorney: PowerOfAttorney | None = Field(
         default=None, description="the agent's power of attorney, when an agent files complaints"
     )
+    review: Review = Field(default_factory=Review, description="how listings of this brand are reviewed")
 
     source: Path | None = Field(default=None, exclude=True, description="the YAML file it was loaded from")
 

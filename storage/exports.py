@@ -65,6 +65,7 @@ from storage.models import (
     utcnow,
 )
 from storage.queries import latest_reasons, reason_text
+from storage.review import four_eyes_missing
 
 logger = logging.getLogger(__name__)
 
@@ -417,8 +418,13 @@ def export_package(
     now: dt.datetime | None = None,
     max_links: int = MAX_LINKS,
     no_video: bool = False,
+    listing_ids: Sequence[int] | None = None,
 ) -> PackageResult:
     """Build the takedown package for ``brand`` on ``platform`` in ``out`` and its draft cases.
+
+    ``listing_ids`` limits the package to a selection of the confirmed listings (the review console's
+    selection); None takes them all. Under the brand's four-eyes rule (``review: {four_eyes: true}``)
+    a confirmation no second analyst agreed with is left out (and named in ``skipped``).
 
     ``out`` is a new or empty folder, or a folder that holds other things, in which a new dated
     sub-folder is made (:func:`package_dir`); ``PackageResult.out`` says where it went.
@@ -457,14 +463,33 @@ def export_package(
             .order_by(Listing.score.desc().nulls_last(), Listing.id)
         )
     )
+    if listing_ids is not None:
+        chosen = set(listing_ids)
+        listings = [lst for lst in listings if lst.id in chosen]
     if not listings:
         raise UserError(
-            f"nothing confirmed for {brand.slug} on {platform}, nothing was written",
+            f"nothing confirmed for {brand.slug} on {platform}"
+            + (" in the selection" if listing_ids is not None else "")
+            + ", nothing was written",
             next_step=NextStep.confirm_suspects,
         )
+    skipped: list[str] = []
+    if brand.review.four_eyes:
+        missing = set(four_eyes_missing(session, [lst.id for lst in listings]))
+        skipped += [
+            f"listing {lst.id} ({lst.item_id}): four-eyes rule, no second analyst has agreed with its "
+            "confirmation yet: not reported"
+            for lst in listings
+            if lst.id in missing
+        ]
+        listings = [lst for lst in listings if lst.id not in missing]
+        if not listings:
+            raise UserError(
+                f"brand {brand.slug} needs a second analyst's confirmation (four-eyes rule) and no "
+                f"confirmed listing on {platform} has one: nothing was written"
+            )
     reasons = latest_reasons(session, [lst.id for lst in listings])
     evidence = latest_evidence(session, [lst.id for lst in listings])
-    skipped: list[str] = []
     warnings = list(brand.warnings(today))
     links: list[PackageLink] = []
     for lst in listings:

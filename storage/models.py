@@ -408,3 +408,78 @@ class EvidencePackage(Base):
     actor: Mapped[str] = mapped_column(String(100), default="markwatch")
     files: Mapped[int] = mapped_column(default=0)
     bytes: Mapped[int] = mapped_column(default=0)
+
+
+# --- the review console (console/): users, API tokens, saved queries, four-eyes, login attempts -------
+
+
+class ConsoleUser(Base):
+    """A person who signs in to the review console; ``role`` is admin, analyst or viewer."""
+
+    __tablename__ = "console_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(Text)  # Argon2id; None: API token only
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login: Mapped[dt.datetime | None]
+
+
+class ConsoleToken(Base):
+    """An API token of a console user, kept as its SHA-256 (the token itself is shown once)."""
+
+    __tablename__ = "console_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("console_users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used: Mapped[dt.datetime | None]
+
+
+class SavedQuery(Base):
+    """A read-only SQL query saved on the console's query page."""
+
+    __tablename__ = "saved_queries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    sql: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SecondConfirmation(Base):
+    """Four-eyes rule: a second analyst agreeing with one confirmation (``ReviewDecision``)."""
+
+    __tablename__ = "second_confirmations"
+    __table_args__ = (UniqueConstraint("decision_id", "actor"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("review_decisions.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt on the console (for rate limiting)."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    client: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    ok: Mapped[bool] = mapped_column(default=False)
+
+
+#: The queue's order within one status (score first, unscored last): the console pages through it.
+Index(
+    "ix_listings_queue_order",
+    Listing.status,
+    Listing.score.desc(),
+    Listing.last_seen.desc(),
+    Listing.id,
+)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -188,7 +188,10 @@ def flags_of(listing: Listing) -> list[str]:
 
 def queue(session: Session, f: QueueFilter) -> list[QueueRow]:
     """The listings ``f`` selects, highest risk first, each with its latest reasons and flags."""
-    rows = session.execute(select_listings(f)).all()
+    return _queue_rows(session, session.execute(select_listings(f)).all())
+
+
+def _queue_rows(session: Session, rows: Sequence[Any]) -> list[QueueRow]:
     reasons = latest_reasons(session, [lst.id for lst, _ in rows])
     return [
         QueueRow(
@@ -214,6 +217,43 @@ def queue(session: Session, f: QueueFilter) -> list[QueueRow]:
         )
         for lst, slug in rows
     ]
+
+
+def queue_page(session: Session, f: QueueFilter, *, offset: int = 0, limit: int = 50) -> list[QueueRow]:
+    """One page of :func:`queue`: the same rows in the same order, without sorting the whole table.
+
+    The queue's order is re-listings first, then score (unscored last), last seen, id. It is read in
+    three parts, each in an order the index on (status, score, last_seen, id) can give when one status
+    is asked for (the default queue: relisted, then new): the re-listings, the other scored listings,
+    the unscored ones. A page reads only as many rows as it shows (and counts a part only when the page
+    starts beyond it).
+    """
+    f.check()
+    wanted = OPEN_STATUSES if f.statuses is None else (tuple(f.statuses) or ALL_STATUSES)
+    relisted = ListingStatus.relisted.value
+    others = [s for s in ALL_STATUSES if s in wanted and s != relisted]
+    tail = (Listing.last_seen.desc(), Listing.id)
+    parts: list[Select[Listing, str]] = []
+    if relisted in wanted:
+        base = select_listings(replace(f, statuses=(relisted,), limit=None)).order_by(None)
+        parts.append(base.order_by(Listing.score.desc().nulls_last(), *tail))
+    if others:
+        base = select_listings(replace(f, statuses=tuple(others), limit=None)).order_by(None)
+        parts.append(base.where(Listing.score.is_not(None)).order_by(Listing.score.desc(), *tail))
+        parts.append(base.where(Listing.score.is_(None)).order_by(*tail))
+    rows: list[Any] = []
+    skip, remaining = max(0, offset), max(0, limit)
+    for stmt in parts:
+        if remaining <= 0:
+            break
+        got = session.execute(stmt.offset(skip).limit(remaining)).all()
+        if got:
+            skip = 0
+        elif skip:
+            skip = max(0, skip - (session.scalar(select(func.count()).select_from(stmt.subquery())) or 0))
+        rows += got
+        remaining -= len(got)
+    return _queue_rows(session, rows)
 
 
 def listing_ids(session: Session, f: QueueFilter) -> list[int]:

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from markwatch.errors import NextStep, UserError
-from storage.models import Listing, ListingStatus, ReviewDecision, utcnow
+from storage.models import Listing, ListingStatus, ReviewDecision, SecondConfirmation, utcnow
 
 S = ListingStatus
 
@@ -167,3 +167,113 @@ def set_reason(session: Session, listing_ids: Sequence[int], reason: str | None)
         for lst in session.scalars(select(Listing).where(Listing.id.in_(ids[i : i + 500]))):
             lst.review_reason = reason
     session.flush()
+
+
+def undo_last(
+    session: Session, listing_id: int, *, actor: str, at: dt.datetime | None = None
+) -> ReviewDecision:
+    """Take back the latest decision on a listing: a new decision back to the status it came from.
+
+    Only a person's own confirm or dismiss can be undone, and only while it is still the latest change
+    of the listing (a case or a re-crawl since then has moved it on). Nothing is erased: the undo is
+    one more row of the history, noted ``undo of #N``. Never commits.
+    """
+    if not actor or not actor.strip():
+        raise UserError("say who made the change (a name)", param="actor")
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise UserError(f"no listing with id {listing_id}", next_step=NextStep.list_listings)
+    last = session.scalars(
+        select(ReviewDecision)
+        .where(ReviewDecision.listing_id == listing_id)
+        .order_by(ReviewDecision.at.desc(), ReviewDecision.id.desc())
+        .limit(1)
+    ).first()
+    if last is None or last.from_status is None:
+        raise UserError(f"listing {listing_id} has no decision to undo")
+    if last.to_status not in (S.confirmed, S.dismissed) or last.to_status != listing.status:
+        raise UserError(
+            f"listing {listing_id} is {listing.status} since its latest change ({last.to_status}): "
+            "only a confirm or dismiss that is still the latest change can be undone"
+        )
+    if last.actor != actor.strip():
+        raise UserError(f"listing {listing_id}: the latest decision is {last.actor}'s, not yours to undo")
+    when = at or utcnow()
+    undo = ReviewDecision(
+        listing_id=listing_id,
+        at=max(when, last.at),
+        actor=actor.strip(),
+        from_status=listing.status,
+        to_status=last.from_status,
+        note=f"undo of #{last.id}",
+    )
+    session.add(undo)
+    listing.status = last.from_status
+    listing.status_at = undo.at
+    session.flush()
+    return undo
+
+
+# --- four-eyes rule (brand YAML ``review: {four_eyes: true}``) -----------------------------------------
+
+
+def latest_confirmations(session: Session, listing_ids: Sequence[int]) -> dict[int, ReviewDecision]:
+    """For each listing, the decision that made it confirmed most recently."""
+    out: dict[int, ReviewDecision] = {}
+    ids = list(listing_ids)
+    for i in range(0, len(ids), 500):
+        rows = session.scalars(
+            select(ReviewDecision)
+            .where(ReviewDecision.listing_id.in_(ids[i : i + 500]))
+            .where(ReviewDecision.to_status == S.confirmed.value)
+            .order_by(ReviewDecision.at, ReviewDecision.id)
+        )
+        for d in rows:
+            out[d.listing_id] = d
+    return out
+
+
+def second_confirm(
+    session: Session, listing_id: int, *, actor: str, at: dt.datetime | None = None
+) -> SecondConfirmation:
+    """A second analyst agrees with the confirmation of a listing (four-eyes rule); never commits."""
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise UserError(f"no listing with id {listing_id}")
+    if listing.status != S.confirmed:
+        raise UserError(
+            f"listing {listing_id} is {listing.status}: only a confirmed listing needs a second look"
+        )
+    decision = latest_confirmations(session, [listing_id]).get(listing_id)
+    assert decision is not None  # a confirmed listing has the decision that confirmed it
+    if decision.actor == actor.strip():
+        raise UserError(f"listing {listing_id}: you confirmed it; a second analyst must agree")
+    existing = session.scalars(
+        select(SecondConfirmation).where(
+            SecondConfirmation.decision_id == decision.id, SecondConfirmation.actor == actor.strip()
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    row = SecondConfirmation(
+        listing_id=listing_id, decision_id=decision.id, actor=actor.strip(), at=at or utcnow()
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def four_eyes_missing(session: Session, listing_ids: Sequence[int]) -> list[int]:
+    """Of these confirmed listings, those whose latest confirmation no second analyst has agreed with."""
+    decisions = latest_confirmations(session, listing_ids)
+    seconded: set[int] = set()
+    ids = [d.id for d in decisions.values()]
+    for i in range(0, len(ids), 500):
+        for decision_id, second_actor, first_actor in session.execute(
+            select(SecondConfirmation.decision_id, SecondConfirmation.actor, ReviewDecision.actor)
+            .join(ReviewDecision, ReviewDecision.id == SecondConfirmation.decision_id)
+            .where(SecondConfirmation.decision_id.in_(ids[i : i + 500]))
+        ):
+            if second_actor != first_actor:
+                seconded.add(decision_id)
+    return [lid for lid in listing_ids if lid not in decisions or decisions[lid].id not in seconded]

@@ -33,6 +33,8 @@ COMMANDS = {
     "testbuy": "testbuy",
     "login": "login",
     "accounts": "accounts",
+    "serve": "serve",
+    "users": "serve",
 }
 
 
