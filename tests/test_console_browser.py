@@ -90,6 +90,10 @@ def test_review_by_keyboard_bulk_export_and_submit(server: dict[str, Any]) -> No
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{base}/queue")
+        assert page.locator("article.row").count() == 20  # 20 a page by default
+        page.select_option("select[name=size]", "50")
+        page.click("text=Filter")
+        page.wait_for_url(f"{base}/queue?*size=50*")
         rows = page.locator("article.row")
         expect(rows.first).to_have_class(SELECTED)
         assert rows.count() == 40
