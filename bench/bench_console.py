@@ -93,8 +93,8 @@ def build(url: str, rows: int) -> tuple[Engine, float]:
         # scores spread 0..1 (about half suspects), as a scoring run would leave them
         conn.execute(
             text(
-                "UPDATE listings SET score = ((id * 7919) % 1000) / 1000.0, "
-                "suspect = (((id * 7919) % 1000) >= 500), mark_key = 'veloria-word'"
+                "UPDATE listings SET score = ((CAST(id AS BIGINT) * 7919) % 1000) / 1000.0, "
+                "suspect = (((CAST(id AS BIGINT) * 7919) % 1000) >= 500), mark_key = 'veloria-word'"
             )
         )
         conn.execute(
