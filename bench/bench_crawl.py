@@ -452,8 +452,8 @@ def browser_bench(args: argparse.Namespace, tmp: Path) -> None:
     Peak RSS is the crawler plus every process below it (Chromium's, Playwright's driver), sampled
     once a second with psutil.
     """
-    from crawler.accounts import AccountStore
     from crawler.login import sandbox_login
+    from markwatch.accounts import AccountStore
 
     platform = args.browser_platform
     counts = sorted({int(n) for n in args.browser_contexts.split(",") if n.strip()})

@@ -612,7 +612,16 @@ def create_app(engine: Engine, settings: sv.Settings | None = None) -> FastAPI:
 
     @app.get("/crawls", response_class=HTMLResponse, include_in_schema=False)
     def crawls_view(request: Request, session: DB, who: Viewer) -> HTMLResponse:
-        return page(request, "crawls.html", who, runs=sv.crawl_runs(session), what_to_do=sv.what_to_do)
+        accounts, accounts_problem = sv.accounts_health()
+        return page(
+            request,
+            "crawls.html",
+            who,
+            runs=sv.crawl_runs(session),
+            what_to_do=sv.what_to_do,
+            accounts=accounts,
+            accounts_problem=accounts_problem,
+        )
 
     # --- query --------------------------------------------------------------------------------------
 

@@ -531,3 +531,55 @@ def brand_slugs(session: Session) -> list[str]:
 
 def count_listings(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Listing)) or 0
+
+
+@dataclass
+class AccountHealth:
+    """One account as the crawls page shows it (names and states only: never a cookie or a secret)."""
+
+    platform: str
+    name: str
+    kind: str
+    logged_in: bool | None
+    cookie_expiry: dt.datetime | None
+    last_refusal: str | None
+    last_refusal_at: dt.datetime | None
+    cooling_until: dt.datetime | None
+    proxy: str | None
+
+
+def _utc(epoch: float | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None) if epoch else None
+
+
+def accounts_health(root: Path | None = None) -> tuple[list[AccountHealth], str | None]:
+    """The crawl accounts' health from the account store (``MARKWATCH_ACCOUNTS_DIR``), and a problem
+    reading it, if any. Proxies are shown without their user name and password."""
+    from urllib.parse import urlsplit
+
+    from markwatch.accounts import AccountStore
+
+    try:
+        accounts = AccountStore(root).list()
+    except UserError as exc:
+        return [], str(exc)
+    out = []
+    for a in accounts:
+        proxy = None
+        if a.proxy:
+            parts = urlsplit(a.proxy)
+            proxy = f"{parts.scheme}://{parts.hostname}:{parts.port}"
+        out.append(
+            AccountHealth(
+                a.platform,
+                a.name,
+                a.kind,
+                a.logged_in,
+                _utc(a.cookie_expiry),
+                a.last_refusal,
+                _utc(a.last_refusal_at),
+                _utc(a.cooling_until) if a.cooling() else None,
+                proxy,
+            )
+        )
+    return out, None

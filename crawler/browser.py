@@ -36,8 +36,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 
-from crawler.accounts import PASTED, Account, AccountStore, check_name, playwright_proxy
 from crawler.login import chromium_path, has_display
+from markwatch.accounts import PASTED, Account, AccountStore, check_name, playwright_proxy
 from markwatch.errors import ConfigError
 from markwatch.platforms import PLATFORMS, REGISTRY
 

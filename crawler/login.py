@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.accounts import (
+from markwatch.accounts import (
     Account,
     AccountStore,
     check_name,

@@ -16,7 +16,10 @@ from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
-from crawler.accounts import (
+from crawler.browser import AccountPool, AccountsMiddleware, api_kind, browser_platforms, load_pool
+from crawler.cli import cli
+from crawler.qr import modules, render
+from markwatch.accounts import (
     PASTED,
     Account,
     AccountStore,
@@ -27,9 +30,6 @@ from crawler.accounts import (
     playwright_proxy,
     profile_cookies,
 )
-from crawler.browser import AccountPool, AccountsMiddleware, api_kind, browser_platforms, load_pool
-from crawler.cli import cli
-from crawler.qr import modules, render
 from markwatch.errors import ConfigError
 from spiders.common import ParsedPage
 

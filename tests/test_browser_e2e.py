@@ -24,9 +24,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.accounts import AccountStore
 from crawler.cli import cli
 from crawler.login import sandbox_login, scan_in_sandbox
+from markwatch.accounts import AccountStore
 from markwatch.platforms import PLATFORMS
 from sandbox import Sandbox, serve
 from storage.db import ready_engine
@@ -156,7 +156,7 @@ def test_login_by_qr_code_and_account_check(sb: Sandbox, tmp_path: Path) -> None
     account = store.get("jd", "shop-2")
     assert account is not None and account.logged_in and account.sandbox
     # the login outlives the browser: a new Chromium start still has the login cookie on disk
-    from crawler.accounts import profile_cookies
+    from markwatch.accounts import profile_cookies
 
     names = {n for _h, n, exp in profile_cookies(store.profile_dir("jd", "shop-2")) if exp}
     assert {"thor", "pt_key"} <= names

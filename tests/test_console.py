@@ -606,3 +606,33 @@ def test_users_cli(sqlite_console: Console) -> None:
 def test_serve_refuses_an_old_database(tmp_path: Path) -> None:
     r = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path / 'empty.db'}", "serve"])
     assert r.exit_code == 2 and "markwatch db upgrade" in r.output
+
+
+def test_crawls_page_shows_the_accounts_health(
+    sqlite_console: Console, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: the crawls page shows each account's health; never a proxy's password."""
+    import time
+
+    from markwatch.accounts import AccountStore
+
+    root = tmp_path / "accounts"
+    monkeypatch.setenv("MARKWATCH_ACCOUNTS_DIR", str(root))
+    store = AccountStore(root)
+    store.update("taobao", "main", logged_in=True, cookie_expiry=time.time() + 86400 * 20)
+    store.update(
+        "jd",
+        "shop-2",
+        logged_in=True,
+        last_refusal="jd-risk",
+        last_refusal_at=time.time() - 60,
+        cooling_until=time.time() + 3600,
+        proxy="http://bob:s3cret@10.0.0.2:3128",
+    )
+    store.update("weibo", "fan", logged_in=False)
+    page = sqlite_console.client("vic").get("/crawls")
+    assert page.status_code == 200
+    text = page.text
+    assert "shop-2" in text and "jd-risk" in text and "http://10.0.0.2:3128" in text
+    assert "s3cret" not in text and "bob" not in text
+    assert "main" in text and ">no<" in text  # the weibo account is logged out

@@ -214,7 +214,7 @@ def browser_settings(
     accounts_dir: str | None = None,
 ) -> dict[str, Any]:
     """The crawl command's account and browser options as settings."""
-    from crawler.accounts import check_name
+    from markwatch.accounts import check_name
 
     extra: dict[str, Any] = {}
     if accounts:
@@ -232,8 +232,8 @@ def browser_settings(
 
 def print_account_events(console: Console, since: float, accounts_dir: str | None = None) -> None:
     """Accounts refused during the crawl: which, what, until when, and what to do."""
-    from crawler.accounts import AccountStore
     from crawler.cli.login import when
+    from markwatch.accounts import AccountStore
 
     for a in AccountStore(accounts_dir).list():
         if not a.last_refusal or (a.last_refusal_at or 0) < since:

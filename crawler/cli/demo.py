@@ -100,8 +100,8 @@ def demo(app: AppContext, brand_ref: str, max_pages: int, seed: int, size: int, 
 
 def demo_logins(console: Console, sandbox_url: str, root: Path) -> dict[str, Any]:
     """Log one sandbox account in per platform (QR hook); the crawl settings that use them."""
-    from crawler.accounts import AccountStore
     from crawler.login import sandbox_login
+    from markwatch.accounts import AccountStore
     from markwatch.platforms import PLATFORMS
 
     store = AccountStore(root)

@@ -11,7 +11,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from crawler.accounts import (
+from crawler.cli.common import sandbox_option
+from markwatch.accounts import (
     PASTED,
     Account,
     AccountStore,
@@ -20,7 +21,6 @@ from crawler.accounts import (
     check_platform,
     check_proxy,
 )
-from crawler.cli.common import sandbox_option
 from markwatch.platforms import PLATFORMS
 
 #: ``--accounts-dir`` of the commands that use accounts.
