@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,9 +33,8 @@ from storage.models import (
     SecondConfirmation,
     Seller,
     TakedownCase,
-    utcnow,
 )
-from storage.queries import ALL_STATUSES, QueueFilter, reason_text
+from storage.queries import ALL_STATUSES, QueueFilter, parse_since, reason_text
 
 PAGE_SIZES = (1, 20, 50, 100)
 
@@ -77,24 +75,6 @@ class FilterForm:
 
     def as_params(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v}
-
-
-def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime | None:
-    """``2026-11-01``, ``2026-11-01T08:00``, or a span back from now: ``7d``, ``12h``, ``2w``."""
-    if not text:
-        return None
-    m = re.fullmatch(r"(\d{1,5})\s*([dhw])", text.strip())
-    if m:
-        n, unit = int(m.group(1)), m.group(2)
-        delta = {"d": dt.timedelta(days=n), "h": dt.timedelta(hours=n), "w": dt.timedelta(weeks=n)}[unit]
-        return (now or utcnow()) - delta
-    try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"since {text!r}: use a date (2026-11-01), a time, or a span like 7d / 12h") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
 
 
 def build_filter(session: Session, form: FilterForm) -> QueueFilter:

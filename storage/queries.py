@@ -11,6 +11,7 @@ SQLite and PostgreSQL; text search is a case-insensitive ``LIKE`` over title, se
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from markwatch.errors import UserError
-from storage.models import Brand, Listing, ListingStatus, MatchResult
+from storage.models import Brand, Listing, ListingStatus, MatchResult, utcnow
 
 #: What ``markwatch suspects`` shows by default: the listings still waiting for a decision.
 OPEN_STATUSES = (ListingStatus.new.value, ListingStatus.relisted.value)
@@ -263,3 +264,25 @@ def listing_ids(session: Session, f: QueueFilter) -> list[int]:
 
 def brand_id_for(session: Session, slug: str) -> int | None:
     return session.scalar(select(Brand.id).where(Brand.slug == slug))
+
+
+def parse_since(text: str | None, now: dt.datetime | None = None) -> dt.datetime | None:
+    """``2026-11-01``, ``2026-11-01T08:00``, or a span back from now: ``7d``, ``12h``, ``2w`` (UTC).
+
+    One parser for every front end's "since" filter (the CLI's ``--since``, the console's form)."""
+    if not text:
+        return None
+    m = re.fullmatch(r"(\d{1,5})\s*([dhw])", text.strip())
+    if m:
+        n, unit = int(m.group(1)), m.group(2)
+        delta = {"d": dt.timedelta(days=n), "h": dt.timedelta(hours=n), "w": dt.timedelta(weeks=n)}[unit]
+        return (now or utcnow()) - delta
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(
+            f"{text!r} is not a date (2026-11-01), a time, or a span like 7d / 12h", param="since"
+        ) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value

@@ -131,3 +131,9 @@ def test_schedule_with_redis_that_does_not_answer(db: str, tmp_path: Path, url: 
         ],
     )
     one_line_error(res, "--redis")
+
+
+@pytest.mark.parametrize("since", ["99999999999d", "last tuesday"])
+def test_a_since_that_is_no_date_is_one_line(db: str, since: str) -> None:
+    res = CliRunner().invoke(cli, ["--db", db, "suspects", "--since", since])
+    one_line_error(res, "--since", "is not a date")

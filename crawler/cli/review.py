@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import os
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,8 +16,16 @@ from sqlalchemy.orm import Session
 from crawler.cli.common import AppContext, pass_app, term, term_lines, write_output
 from markwatch.errors import UserError
 from markwatch.platforms import PLATFORMS
-from storage.models import ListingStatus, utcnow
-from storage.queries import ALL_STATUSES, QueueFilter, QueueRow, brand_id_for, listing_ids, queue
+from storage.models import ListingStatus
+from storage.queries import (
+    ALL_STATUSES,
+    QueueFilter,
+    QueueRow,
+    brand_id_for,
+    listing_ids,
+    parse_since,
+    queue,
+)
 from storage.review import set_status
 
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -48,26 +54,6 @@ QUEUE_COLUMNS = (
 
 def default_actor() -> str:
     return os.environ.get("MARKWATCH_ACTOR") or os.environ.get("USER") or "analyst"
-
-
-def parse_since(text: str | None, now: dt.datetime | None = None) -> dt.datetime | None:
-    """``2026-11-01``, ``2026-11-01T08:00``, or a span back from now: ``7d``, ``12h``."""
-    if not text:
-        return None
-    m = re.fullmatch(r"(\d+)\s*([dhw])", text.strip())
-    if m:
-        n, unit = int(m.group(1)), m.group(2)
-        delta = {"d": dt.timedelta(days=n), "h": dt.timedelta(hours=n), "w": dt.timedelta(weeks=n)}[unit]
-        return (now or utcnow()) - delta
-    try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(
-            f"--since {text!r}: use a date (2026-11-01), a time, or a span like 7d / 12h"
-        ) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
 
 
 def parse_statuses(values: Sequence[str]) -> tuple[str, ...] | None:
