@@ -463,3 +463,22 @@ def test_risk_modes_deny_and_login() -> None:
         assert json.loads(get(f"{s.url}/_sandbox/risk")[2])["blocked"] == {}
         assert "taobao:h" not in json.loads(get(f"{s.url}/_sandbox/risk")[2])["blocked"]
         assert again["cookies"]["cookie2"] != tb["cookies"]["cookie2"]
+
+
+def test_weibo_profile_pictures_are_served() -> None:
+    """Account listings carry their profile picture (tvax*.sinaimg.cn/crop…): the sandbox serves one."""
+    import urllib.error
+    import urllib.request
+
+    from sandbox import serve
+
+    with serve(seed=1, size=20) as sb:
+        url = f"{sb.url}/tvax1.sinaimg.cn/crop.0.0.180.180.180/0a1b2c3dly8g.jpg"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert r.headers["Content-Type"] == "image/jpeg" and r.read(3) == b"\xff\xd8\xff"
+        try:
+            urllib.request.urlopen(f"{sb.url}/tvax1.sinaimg.cn/etc/passwd", timeout=10)
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404
+        else:
+            raise AssertionError("an unknown avatar path was served")
