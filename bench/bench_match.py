@@ -21,6 +21,10 @@ Run by hand from the repository root (not part of the test suite)::
   aligned comparison), logo stage and OCR on the photos that matched (``MARKWATCH_OCR=candidates``);
   beside today's pipeline (``hash_image`` + ``ReferenceSet.match``) in the same run, with how many
   photos each stage ran on and the process's RSS. Target ≥ 100 photos/s.
+* ocr-sizes: ``matchers.ocr.read`` (detection at ``DET_SIDE``, recognition on lines cut from the
+  ``OCR_SIDE`` decode) beside RapidOCR with its defaults (detection at the photo's own size) in the
+  same run: CPU per photo, and which contact lines of which height each reads, on 800 and 1200 px
+  photos of the brand with a line of text printed in the corner.
 * index: median time of one ``HashIndex.query`` among 1,000,000 64-bit hashes at radius 8 and 10.
   Target ≤ 0.5 ms. Baseline: numpy brute force (XOR + popcount over the million).
 """
@@ -479,6 +483,62 @@ def measure_images() -> None:
     )
 
 
+def bench_ocr_sizes() -> None:
+    from PIL import Image, ImageDraw
+
+    from matchers import ocr
+    from tests.matching.photos import _font, make_photo
+
+    if ocr.available():
+        print(f"OCR not available: {ocr.available()}")
+        return
+    from rapidocr_onnxruntime import RapidOCR
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    folder = Path(tempfile.mkdtemp(prefix="mw-bench-ocr-"))
+    base = Image.open(make_photo("official:veloria/official/bag-1.jpg|rotate:8", folder)).convert("RGB")
+    line = "VX: vel_88 加微信 wx5566"
+    cases: list[tuple[int, int, Path]] = []
+    for side in (800, 1200):
+        photo = base.resize((side, side), Image.Resampling.BICUBIC)
+        for px in (10, 12, 14, 16, 20, 28):
+            px_here = px * side // 800
+            img = photo.copy()
+            ImageDraw.Draw(img).text(
+                (side // 20, side * 7 // 8), line, fill=(30, 30, 30), font=_font(px_here)
+            )
+            path = folder / f"ocr-{side}-{px}.jpg"
+            img.save(path, quality=90)
+            cases.append((side, px_here, path))
+    default = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+
+    def read_default(path: Path) -> str:
+        res, _ = default(str(path), use_cls=False)
+        return " | ".join(str(r[1]) for r in res or [] if float(r[2]) >= ocr.MIN_CONFIDENCE)
+
+    def read_new(path: Path) -> str:
+        ocr._cache.clear()
+        return ocr.read(path).text
+
+    read_default(cases[0][2])
+    read_new(cases[0][2])
+    print(f"OCR of a contact line ({line!r}) printed on the brand's photo; one core")
+    for name, fn in (
+        ("RapidOCR defaults (detection at full size)", read_default),
+        ("markwatch ocr.read", read_new),
+    ):
+        c0 = time.process_time()
+        got = [fn(path) for _, _, path in cases]
+        per = (time.process_time() - c0) / len(cases)
+        marks = [
+            f"{side}px/{px}:{'ok' if 'vel' in t.lower() and '88' in t else 'MISS'}"
+            for (side, px, _), t in zip(cases, got, strict=True)
+        ]
+        print(f"  {name:44s} {1000 * per:5.0f} ms CPU a photo; read (photo side/line px): {' '.join(marks)}")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 if __name__ == "__main__":
     what = sys.argv[1:] or ["text", "photos", "photos-e2e", "index"]
     for name in what:
@@ -487,5 +547,6 @@ if __name__ == "__main__":
             "photos": bench_photos,
             "photos-e2e": bench_photos_e2e,
             "index": bench_index,
+            "ocr-sizes": bench_ocr_sizes,
             "measure-images": measure_images,
         }[name]()

@@ -94,6 +94,8 @@ LOGO_NCC = 0.75
 #: Smallest width of a verified logo's ink (fraction of the photo's width).
 LOGO_MIN_FOUND = 0.045
 LOGO_CANDIDATES = 3
+#: The logo's colour blobs are labelled on every COARSE_STEP-th pixel of the joined colour mask.
+COARSE_STEP = 2
 
 
 @dataclass(frozen=True)
@@ -424,20 +426,21 @@ class LocalReferences:
         for logo in self.logos:
             lo = np.clip(logo.lab - LOGO_COARSE, 0, 255).astype(np.uint8)
             hi = np.clip(logo.lab + LOGO_COARSE, 0, 255).astype(np.uint8)
-            near = (cv2.inRange(lab, lo, hi) > 0).astype(np.float32)
-            if float(near.sum()) < 6:
+            near = cv2.inRange(lab, lo, hi)  # 255 where the colour is near (uint8 throughout: fast)
+            if cv2.countNonZero(near) < 6:
                 continue
-            # join the logo's strokes (an emblem over a word leaves a gap) into one blob
-            joined = cv2.dilate(near, _JOIN)
-            n, _, stats, _ = cv2.connectedComponentsWithStats(joined.astype(np.uint8))
+            # join the logo's strokes (an emblem over a word leaves a gap) into one blob; the blobs are
+            # labelled on every COARSE_STEP-th pixel of the joined mask (a quarter of the work, ±2 px)
+            joined = np.ascontiguousarray(cv2.dilate(near, _JOIN)[::COARSE_STEP, ::COARSE_STEP])
+            n, _, stats, _ = cv2.connectedComponentsWithStats(joined)
             cands: list[tuple[float, int, int, int, int]] = []
             for i in range(1, n):
-                x, y, bw, bh, _area = (int(v) for v in stats[i])
+                x, y, bw, bh = (int(v) * COARSE_STEP for v in stats[i][:4])
                 if not LOGO_MIN_WIDTH * w <= bw <= LOGO_MAX_WIDTH * w:
                     continue
                 if not 0.6 <= (bw / max(1, bh)) / logo.aspect <= 1.6:
                     continue
-                ink = float(near[y : y + bh, x : x + bw].mean())
+                ink = float(near[y : y + bh, x : x + bw].mean()) / 255
                 if not logo.fill / 3 <= ink <= min(1.0, logo.fill * 3):
                     continue
                 cands.append((bw * bh, x, y, bw, bh))

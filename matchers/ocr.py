@@ -2,9 +2,19 @@
 
 The reader is RapidOCR (``rapidocr-onnxruntime`` from PyPI), which ships its PP-OCRv4 detection and
 recognition models (Chinese and Latin) inside the package: it runs offline, on the CPU, with
-onnxruntime. It costs about 0.2–0.4 s per 800×800 photo on one core, which is why the score runs it
-only on some photos (see :data:`matchers.score.OCR_MODES`). When the package is not installed,
-:func:`available` says so and no photo is read (the score says "OCR not available" in its reasons).
+onnxruntime. Two passes, each at the resolution it needs:
+
+* **detection** (where the lines are) on the photo scaled to :data:`DET_SIDE` pixels on its long
+  side — RapidOCR's default runs it at the photo's own size (800 px and more), which is two thirds of
+  the cost; at 480 px every line at least 12 px tall on an 800 px photo (1.5 % of its height) is still
+  found (``bench/bench_match.py ocr-sizes`` measures it);
+* **recognition** (what each line says) on each line cut from the photo decoded at :data:`OCR_SIDE`,
+  one line at a time (a batch pads every line to the widest one's width).
+
+About 0.1 s per 800×800 photo on one core (0.27 s with RapidOCR's defaults), which is why the score
+still runs it only on some photos (see :data:`matchers.score.OCR_MODES`). When the package is not
+installed, :func:`available` says so and no photo is read (the score says "OCR not available" in its
+reasons).
 
 :func:`PhotoText.text` is what the text matcher scans: the lines read, joined with " | ".
 """
@@ -24,8 +34,10 @@ from PIL import Image
 
 from matchers.images import UNREADABLE
 
-#: Long side (pixels) the photo is decoded at for OCR.
+#: Long side (pixels) the photo is decoded at for OCR: lines are cut from it for recognition.
 OCR_SIDE = 960
+#: Long side (pixels) the text detector sees.
+DET_SIDE = 480
 #: Lines read with less confidence than this are left out.
 MIN_CONFIDENCE = 0.6
 
@@ -59,8 +71,14 @@ def _load() -> Any:
             try:
                 from rapidocr_onnxruntime import RapidOCR
 
-                # one thread: the crawl's scoring workers are one process per core
-                _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+                # one thread: the crawl's scoring workers are one process per core; "max": the
+                # detector never scales the (already small) picture it is given up
+                _engine = RapidOCR(
+                    intra_op_num_threads=1,
+                    inter_op_num_threads=1,
+                    det_limit_type="max",
+                    rec_batch_num=1,
+                )
             except Exception as exc:  # any failure to load means: no OCR here
                 _engine_error = f"{type(exc).__name__}: {exc}"
     return _engine
@@ -115,8 +133,17 @@ def _read(path: str | Path) -> PhotoText:
     if max(img.size) > OCR_SIDE:
         img.thumbnail((OCR_SIDE, OCR_SIDE), Image.Resampling.BILINEAR)
     fx, fy = size[0] / img.width, size[1] / img.height
-    result, _ = engine(np.asarray(img), use_cls=False)
-    for box, text, conf in result or []:
+    full = np.asarray(img)
+    small = img.copy()
+    small.thumbnail((DET_SIDE, DET_SIDE), Image.Resampling.BOX)
+    found, _ = engine(np.asarray(small), use_cls=False, use_rec=False)
+    if not found:
+        return out
+    up = np.array([img.width / small.width, img.height / small.height], np.float32)
+    boxes = [np.asarray(b, np.float32) * up for b in found]
+    crops = engine.get_crop_img_list(full, boxes)
+    texts, _ = engine.text_rec(crops)
+    for box, (text, conf, *_) in zip(boxes, texts, strict=True):
         if float(conf) < MIN_CONFIDENCE or not str(text).strip():
             continue
         xs = [p[0] for p in box]
