@@ -107,3 +107,30 @@ def test_unreadable_reference_is_kept_aside(tmp_path: Path) -> None:
     (tmp_path / "x.jpg").write_bytes(b"junk")
     refs = ReferenceSet([(tmp_path / "x.jpg", None)])
     assert len(refs) == 0 and refs.errors
+
+
+def test_hamming_index_gives_opencv_brute_force_distances() -> None:
+    """The candidate stage's two nearest reference descriptors (faiss's exact binary index when
+    installed, OpenCV's ``batchDistance`` otherwise) are those of OpenCV's brute-force matcher."""
+    import cv2
+
+    from matchers import local
+
+    rng = np.random.default_rng(3)
+    train = rng.integers(0, 256, (300, 32), dtype=np.uint8)
+    query = np.vstack(
+        [train[:40] ^ rng.integers(0, 2, (40, 32), dtype=np.uint8), rng.integers(0, 256, (60, 32))]
+    )
+    query = np.ascontiguousarray(query, np.uint8)
+    expect = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query, train, k=2)
+    want = np.array([[p[0].distance, p[1].distance] for p in expect], np.int64)
+    index = local._HammingIndex(train)
+    dist, nearest = index.two_nearest(query)
+    assert (dist == want).all()
+    assert (nearest[:40, 0] == np.arange(40)).all()  # a near copy's nearest is its original
+    index._faiss = None  # the fallback
+    dist, nearest = index.two_nearest(query)
+    assert (dist == want).all() and (nearest[:40, 0] == np.arange(40)).all()
+    # fewer than two reference descriptors: no neighbour passes the ratio test
+    far, _ = local._HammingIndex(train[:1]).two_nearest(query)
+    assert not (far[:, 0] < local.RATIO * far[:, 1]).any()

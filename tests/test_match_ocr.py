@@ -63,3 +63,22 @@ def test_ocr_off_and_a_bad_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("MARKWATCH_OCR", "sometimes")
     with pytest.raises(ConfigError, match="MARKWATCH_OCR"):
         Matcher(resolve_brand("veloria"))
+
+
+@pytest.mark.parametrize("side", [800, 1200])
+def test_a_small_line_is_still_read(tmp_path: Path, side: int) -> None:
+    """Text is found on the photo scaled down to ``ocr.DET_SIDE`` and read on its cut at full size: a
+    contact line 2 % of the photo's height tall (16 px on 800 px) is read, on large photos too."""
+    from PIL import Image, ImageDraw
+
+    from tests.matching.photos import _font
+
+    base = Image.open(make_photo("official:veloria/official/bag-1.jpg|rotate:8", tmp_path)).convert("RGB")
+    img = base.resize((side, side))
+    ImageDraw.Draw(img).text(
+        (side // 20, side * 7 // 8), "VX: vel_88", fill=(30, 30, 30), font=_font(side // 50)
+    )
+    path = tmp_path / f"small-{side}.jpg"
+    img.save(path, quality=90)
+    text = ocr.read(path).text.lower()
+    assert "vel" in text and "88" in text, text
