@@ -317,6 +317,18 @@ def _crawl_mix(n: int, share: float, seed: int, tag: str) -> list[tuple[bool, st
     return specs
 
 
+def _hash_input_mw4(path: str | Path) -> Any:
+    """The hashes' own decode of recipe mw4 (``draft`` to 128: 200×200 for an 800×800 JPEG)."""
+    from PIL import Image
+
+    with Image.open(path) as src:
+        size = src.size
+        src.draft("RGB", (128, 128))
+        rgb = src.convert("RGB")
+    rgb.info["size"] = size
+    return rgb
+
+
 def bench_photos_e2e(n: int = 400, share: float = 0.05, warm: int = 800) -> None:
     import collections
 
@@ -342,19 +354,27 @@ def bench_photos_e2e(n: int = 400, share: float = 0.05, warm: int = 800) -> None
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     proc = psutil.Process()
     rss0 = proc.memory_info().rss
-    # today: hashes + the whole-copy match
-    whole = ReferenceSet([(Path(p), None) for p in brand.reference_images])
-    whole.match(hash_image(paths[0]))
-    c0, t0 = time.process_time(), time.perf_counter()
-    today_hits = sum(whole.match(hash_image(p)) is not None for p in paths)
-    t_today, c_today = time.perf_counter() - t0, time.process_time() - c0
+    # today: hashes + the whole-copy match, as before issue 13 (recipe mw4: the hashes decoded the file
+    # on their own, at 200×200)
+    import matchers.images as mi
+
+    now = mi.hash_input
+    mi.hash_input = _hash_input_mw4
+    try:
+        whole = ReferenceSet([(Path(p), None) for p in brand.reference_images])
+        whole.match(hash_image(paths[0]))
+        c0, t0 = time.process_time(), time.perf_counter()
+        today_hits = sum(whole.match(hash_image(p)) is not None for p in paths)
+        t_today, c_today = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        mi.hash_input = now
     print(
         f"photos end to end: {n} JPEGs 800×800 for veloria, {sum(b for b, _ in specs)} of them the brand's "
         "photo transformed or its logo on another product; one core"
     )
     print(
-        f"  today  hash_image + whole-copy match:  {n / t_today:6.0f} /s wall, {n / c_today:6.0f} /s CPU; "
-        f"finds {today_hits}"
+        f"  today  hash_image + whole-copy match (mw4): {n / t_today:6.0f} /s wall, "
+        f"{n / c_today:6.0f} /s CPU; finds {today_hits}"
     )
     for mode in ("off", "candidates"):
         for state in ("fresh", "warm"):

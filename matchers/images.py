@@ -25,14 +25,15 @@ What was tried, as the fraction of bits that differ (true copies, worst / other 
   gradients (≥ 4 grey levels) and among the reference's strong gradients — leaving out gradients
   that touch a washed-out (≥ 250) or black (≤ 5) pixel of the listing photo (a brightened photo has
   no detail left there) and the 6 of 32 rows that differ most (a text band or caption covers whole
-  rows). Measured:
+  rows). Measured (recipe mw5; mw4, which decoded at 200×200 on its own, in brackets):
 
-      true copies (150):            max 0.101, 95th percentile 0.020
-      other photos (240):           min 0.080, 1st percentile 0.084
-      validation look-alikes (480): min 0.053, 1st percentile 0.066
+      true copies (150):            max 0.091 (0.101), 95th percentile 0.020 (0.020)
+      other photos (240):           min 0.082 (0.083), 1st percentile 0.083 (0.086)
+      validation look-alikes (480): min 0.058 (0.058), 1st percentile 0.066 (0.075)
 
-  A photo matches at ``MATCH_DISTANCE`` = 0.045: 147 of 150 true copies (the misses: a tiled
-  watermark combined with brightening, 0.052 and 0.101) and none of the 720 other photos. Above 0.03
+  A photo matches at ``MATCH_DISTANCE`` = 0.045: 146 (147) of 150 true copies (the misses: a tiled
+  watermark combined with brightening or a crop, 0.051 and 0.091; the local features find these)
+  and none of the 720 other photos. Above 0.03
   the colour of the middle of the photo must also agree (``MAX_COLOUR_DIFF``). The first two bullets
   were measured with exploratory scripts on the same images; the last two are
   ``bench/bench_match.py measure-images``.
@@ -40,8 +41,11 @@ What was tried, as the fraction of bits that differ (true copies, worst / other 
 Hashes per listing photo (hex, with ``recipe``): ``phash`` and ``dhash`` (64 bits each, imagehash's
 algorithms; ``phash`` feeds :class:`matchers.index.HashIndex` look-ups across many photos),
 ``grad32``, ``strong32`` and ``clip32`` (2,048 bits each) and ``colour`` (4×4 (r, g) chromaticity of the
-central half). Decoding uses ``Image.draft("RGB", (128, 128))``: an 800×800 JPEG decodes at
-200×200. Logos are matched the same way when a listing shows the logo image itself. Transformed
+central half). A photo is decoded once (:func:`open_photo`: ``Image.draft`` to 400 pixels, an area
+resize when the draft is larger, an 800×800 JPEG at 400×400) for the hashes and the local features;
+the hashes are made from that decode reduced to 200×200 (:func:`hash_input`). Until ``mw5`` the
+hashes decoded the file on their own at 200×200 (``draft`` to 128), and the local features decoded
+it again. Logos are matched the same way when a listing shows the logo image itself. Transformed
 copies (mirrored, rotated, tiled, padded, heavily cropped…) and a logo printed small inside a product
 photo are found by the next stage, :mod:`matchers.local`.
 """
@@ -49,21 +53,30 @@ photo are found by the next stage, :mod:`matchers.local`.
 from __future__ import annotations
 
 import itertools
+import os
+import threading
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
 RECIPE = (
-    "mw4:draft-RGB128;phash8(dct32,lanczos);dhash8(9x8,lanczos);"
+    "mw5:draft-RGB400,area,reduce-to-200;phash8(dct32,lanczos);dhash8(9x8,lanczos);"
     "grad32+strong32+clip32(33x33,bilinear,x+y,>=4,<=5|>=250);colour(4x4 centre rg)"
 )
-DRAFT = 128
+#: Long side (pixels) of the one decode of a photo that the hashes and the local features share.
+DECODE_SIDE = 400
+#: The hashes are made from that decode reduced by an integer factor to below twice this.
+HASH_SIDE = 200
+#: Decodes kept (see :func:`open_photo`).
+DECODED_KEPT = 4
 #: Distance (see :meth:`ReferenceSet.match`) at or below which a listing photo is the reference photo.
 MATCH_DISTANCE = 0.045
 #: At or below this the copy is near-exact (full weight in the score).
@@ -97,6 +110,8 @@ UNREADABLE = (
 #: Gradient maps of reference crops kept for refining (each 256 bytes packed): the refinement of one
 #: photo tries about a hundred crops, and copies of one reference photo try mostly the same ones.
 CROP_CACHE = 65_536
+_decoded: OrderedDict[tuple[str, int, int], tuple[NDArray[np.uint8], tuple[int, int]]] = OrderedDict()
+_decoded_lock = threading.Lock()
 #: Edge trims (left, top, right, bottom) of the reference crops.
 CROPS: tuple[Crop, ...] = (
     *((a, b, c, d) for a, b, c, d in itertools.product((0.0, 0.1), repeat=4)),
@@ -118,21 +133,56 @@ def hex_bits(hex_str: str) -> NDArray[np.bool_]:
     return np.unpackbits(np.frombuffer(bytes.fromhex(hex_str), dtype=np.uint8)).astype(bool)
 
 
-def _open_rgb(path: str | Path) -> Image.Image:
-    """The picture as RGB, decoded at reduced size (``draft``); its full size is in ``info["size"]``."""
+def open_photo(path: str | Path) -> tuple[NDArray[np.uint8], tuple[int, int]]:
+    """The picture as RGB, at most :data:`DECODE_SIDE` pixels on its long side (``draft`` decoding,
+    then an area resize), transparency on white; and its full size. The hashes and the local features
+    (:mod:`matchers.local`) read this one decode: the last few are kept, keyed by the file's path, size
+    and modification time, so that the stages after the hashes do not decode the photo again."""
+    try:
+        st = os.stat(path)
+        key: tuple[str, int, int] | None = (str(path), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    with _decoded_lock:
+        if key is not None and key in _decoded:
+            _decoded.move_to_end(key)
+            return _decoded[key]
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(path) as src:
             size = src.size
-            src.draft("RGB", (DRAFT, DRAFT))
+            src.draft("RGB", (DECODE_SIDE, DECODE_SIDE))
             img: Image.Image = src
             if img.mode in ("RGBA", "LA", "P", "PA"):
                 rgba = img.convert("RGBA")
                 white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
                 img = Image.alpha_composite(white, rgba)
-            rgb = img.convert("RGB")
-    rgb.info["size"] = size
-    return rgb
+            arr = np.ascontiguousarray(np.asarray(img.convert("RGB")))
+    scale = DECODE_SIDE / max(arr.shape[:2])
+    if scale < 1:
+        dsize = (max(1, round(arr.shape[1] * scale)), max(1, round(arr.shape[0] * scale)))
+        arr = cv2.resize(arr, dsize, interpolation=cv2.INTER_AREA)
+    arr.setflags(write=False)  # shared between the stages
+    out = (arr, (int(size[0]), int(size[1])))
+    if key is not None:
+        with _decoded_lock:
+            _decoded[key] = out
+            while len(_decoded) > DECODED_KEPT:
+                _decoded.popitem(last=False)
+    return out
+
+
+def hash_input(path: str | Path) -> Image.Image:
+    """What the hashes are computed from: :func:`open_photo`'s decode reduced (box filter, by an
+    integer factor) to at most :data:`HASH_SIDE` × 2 − 1 pixels on its long side — 200×200 for an
+    800×800 photo; its full size is in ``info["size"]``."""
+    arr, size = open_photo(path)
+    img = Image.fromarray(arr)
+    k = max(1, max(img.size) // HASH_SIDE)
+    if k > 1:
+        img = img.reduce(k)
+    img.info["size"] = size
+    return img
 
 
 def _chroma(rgb: Image.Image) -> NDArray[np.uint8]:
@@ -185,7 +235,7 @@ def _grad_maps(
 def hash_image(path: str | Path) -> dict[str, Any]:
     """Hashes of one image file as hex, with the recipe; ``{path, error}`` when it cannot be read."""
     try:
-        rgb = _open_rgb(path)
+        rgb = hash_input(path)
         size = rgb.info["size"]
     except UNREADABLE as exc:
         reason = "file not found" if isinstance(exc, FileNotFoundError) else str(exc) or type(exc).__name__
@@ -238,7 +288,7 @@ class ReferenceSet:
         self._owner: list[tuple[int, Crop]] = []
         for path, mark_id in entries:
             try:
-                rgb = _open_rgb(path)
+                rgb = hash_input(path)
             except UNREADABLE as exc:
                 self.errors.append((path, str(exc)))
                 continue

@@ -42,12 +42,12 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from matchers.images import UNREADABLE, _occluded_distance
+from matchers.images import DECODE_SIDE, UNREADABLE, _occluded_distance, open_photo
 
 #: Long side (pixels) at which photos and references are searched for keypoints.
 WORK = 400
 #: Long side of the colour decode (logos are looked for, and checked, at this size).
-COLOUR_SIDE = 400
+COLOUR_SIDE = DECODE_SIDE
 #: Long side of the decode used to compare a small footprint (a tile, a padded photo) after alignment.
 FULL = 800
 #: ORB keypoints kept per reference photo (and per mirror image) and per listing photo.
@@ -298,7 +298,7 @@ class LocalReferences:
         """The reference photo or logo this photo shows under one of the transforms, if any."""
         out = LocalResult()
         try:
-            rgb, size = _open(path, COLOUR_SIDE, "RGB")
+            rgb, size = open_photo(path)  # the hash stage's decode, at COLOUR_SIDE
         except UNREADABLE:
             return out
         grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)

@@ -38,11 +38,11 @@ def test_phash_is_imagehash_phash(photos: Path) -> None:
     """Our numpy phash follows imagehash's algorithm (same bits on the same grey picture)."""
     import imagehash
 
-    from matchers.images import _hashes, _open_rgb
+    from matchers.images import _hashes, hash_input
 
     for spec in ("official:veloria/official/bag-1.jpg", "other:watch:3"):
         path = make_photo(spec, photos)
-        grey = _open_rgb(path).convert("L")
+        grey = hash_input(path).convert("L")
         ours = np.packbits(_hashes(grey)["phash"].astype(np.uint8)).tobytes().hex()
         theirs = str(imagehash.phash(grey))
         assert hamming_hex(ours, theirs) <= 2
@@ -134,3 +134,31 @@ def test_hamming_index_gives_opencv_brute_force_distances() -> None:
     # fewer than two reference descriptors: no neighbour passes the ratio test
     far, _ = local._HammingIndex(train[:1]).two_nearest(query)
     assert not (far[:, 0] < local.RATIO * far[:, 1]).any()
+
+
+def test_a_photo_is_decoded_once_for_hashes_and_local_features(
+    photos: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hash stage and the local features share one decode of each photo (recipe mw5); a file
+    written again is decoded again."""
+    import matchers.images as mi
+    from matchers import Matcher
+
+    opened: list[str] = []
+    real_open = mi.Image.open
+
+    def counting_open(fp: object, *args: object, **kwargs: object) -> object:
+        opened.append(str(fp))
+        return real_open(fp, *args, **kwargs)  # type: ignore[arg-type]
+
+    path = make_photo("official:veloria/official/bag-1.jpg|rotate:8", photos)
+    matcher = Matcher(resolve_brand("veloria"), ocr="off")
+    monkeypatch.setattr(mi.Image, "open", counting_open)
+    result = matcher.score({"title": "新款女包", "price": 999, "image_paths": [str(path)]})
+    assert any(r.kind == "image" and r.role == "link" for r in result.reasons)  # found by local features
+    assert opened.count(str(path)) == 1, opened
+    arr, size = mi.open_photo(path)
+    assert size == (800, 800) and max(arr.shape[:2]) == mi.DECODE_SIDE and not arr.flags.writeable
+    Image.new("RGB", (640, 480), "white").save(path, format="JPEG")  # the file changes
+    arr, size = mi.open_photo(path)
+    assert size == (640, 480) and arr.shape[:2] == (300, 400)
