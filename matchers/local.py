@@ -20,9 +20,10 @@ cannot align is found here, in three stages, each cheaper stage deciding what th
 The transform found says what was done to the photo: mirrored, rotated N°, tile k of an n×n collage,
 padded onto a larger canvas, heavily cropped, inside a tall (phone screenshot) frame.
 
-**Logos** (figurative marks' images) are found by colour first: pixels of the photo (decoded at
-:data:`COLOUR_SIDE`) whose CIELAB colour is within :data:`LOGO_COARSE` (per channel) of the logo's ink
-are joined into blobs; a blob :data:`LOGO_MIN_WIDTH`–:data:`LOGO_MAX_WIDTH` of the photo's width,
+**Logos** (figurative marks' images) are found by colour first: every :data:`COARSE_STEP`-th pixel of
+the photo (decoded at :data:`COLOUR_SIDE`; picked, not averaged, so that a thin stroke keeps its
+colour) whose CIELAB colour is within :data:`LOGO_COARSE` (per channel) of the logo's ink is joined
+into blobs; a blob :data:`LOGO_MIN_WIDTH`–:data:`LOGO_MAX_WIDTH` of the photo's width,
 shaped like the logo's ink and about as full of ink, is a candidate. Then the ink of the candidate
 region (within :data:`LOGO_COLOUR`) is compared with the logo's ink at five scales (normalised
 cross-correlation of the blurred ink masks, ≥ :data:`LOGO_NCC`, at least :data:`LOGO_MIN_FOUND` of

@@ -12,7 +12,7 @@ onnxruntime. Two passes, each at the resolution it needs:
   one line at a time and at its own width (a batch pads every line to the widest one's width, and
   RapidOCR's default pads every line to at least 320 px: 21 ms a line where 12 ms reads the same).
 
-About 0.07 s per 800×800 photo on one core (0.27 s with RapidOCR's defaults), which is why the score
+About 0.07–0.1 s per 800×800 photo on one core (0.27 s with RapidOCR's defaults), which is why the score
 still runs it only on some photos (see :data:`matchers.score.OCR_MODES`). When the package is not
 installed, :func:`available` says so and no photo is read (the score says "OCR not available" in its
 reasons).
