@@ -232,6 +232,16 @@ def _grad_maps(
     return signs, strong, np.stack(clips).flatten()
 
 
+def _packed_signs(grey: Image.Image) -> NDArray[np.uint8]:
+    """``np.packbits(_grad_maps(grey)[0])`` without the strong and clipped maps (the refinement's
+    inner loop: a third of its time went to maps it did not read)."""
+    g = np.asarray(grey.resize((33, 33), Image.Resampling.BILINEAR))
+    signs = [g[:-1, 1:] > g[:-1, :-1]]
+    if AXES == 2:
+        signs.append(g[1:, :-1] > g[:-1, :-1])
+    return np.packbits(np.concatenate([s.ravel() for s in signs]))
+
+
 def hash_image(path: str | Path) -> dict[str, Any]:
     """Hashes of one image file as hex, with the recipe; ``{path, error}`` when it cannot be read."""
     try:
@@ -363,7 +373,7 @@ class ReferenceSet:
         if packed is None:
             if len(self._packed) >= CROP_CACHE:
                 self._packed.clear()
-            packed = np.packbits(_grad_maps(_crop(self._grey[k], crop))[0])
+            packed = _packed_signs(_crop(self._grey[k], crop))
             self._packed[key] = packed
         return packed
 

@@ -162,3 +162,14 @@ def test_a_photo_is_decoded_once_for_hashes_and_local_features(
     Image.new("RGB", (640, 480), "white").save(path, format="JPEG")  # the file changes
     arr, size = mi.open_photo(path)
     assert size == (640, 480) and arr.shape[:2] == (300, 400)
+
+
+def test_packed_signs_are_the_gradient_maps_signs(veloria_refs: ReferenceSet) -> None:
+    """The refinement's shortcut gives the same bits as the full gradient maps, for any crop."""
+    import itertools
+
+    import matchers.images as mi
+
+    for grey, crop in itertools.product(veloria_refs._grey, [(0.0, 0.0, 0.0, 0.0), (0.05, 0.1, 0.0125, 0.2)]):
+        part = mi._crop(grey, crop)
+        assert np.array_equal(mi._packed_signs(part), np.packbits(mi._grad_maps(part)[0]))
