@@ -883,6 +883,27 @@ class Matcher:
 
         # a lapsed authorisation counts only on listings tied to the brand
         expired = [r for r in reasons if r.data.get("expired")]
+        if expired and seller_hits and not al.others:
+            # the former dealer's shop is still named after the mark: counterfeit vocabulary in the
+            # title ("专柜同款", "原单"…) can only refer to that mark, unless another brand is named
+            same_as = next((t for t in term_hits if t.term.kind == "counterfeit" and t.term.weight > 0), None)
+            if same_as is not None:
+                hit = seller_hits[0]
+                reasons.append(
+                    Reason(
+                        "seller",
+                        f"the shop's name {extras.seller_name!r} still uses the mark {hit.name} and the "
+                        f"title's {same_as.found!r} ({same_as.term.means}) can only refer to it: the former "
+                        "dealer sells this as the brand's",
+                        LINK_SELLER_NAME,
+                        {
+                            "role": "link",
+                            "signal": "lapsed-shop-word",
+                            "mark_id": hit.mark_id,
+                            "found": same_as.found,
+                        },
+                    )
+                )
         tied = any(r.role == "link" and not r.data.get("expired") for r in reasons)
         if expired and not tied:
             for r in expired:

@@ -1,5 +1,7 @@
-"""The labelled set (tests/matching/labelled.jsonl): recall on clear infringements ≥ 0.90 and false
-positives on unrelated and authorised listings ≤ 5 %. Prints the figures (``pytest -s`` or ``-rA``)."""
+"""The shipped labelled set (tests/matching/labelled.jsonl): every clear infringement found and no
+unrelated or authorised listing flagged (issue 13: the shipped set keeps recall 1.0 with no false
+positives; the bar before was recall ≥ 0.90 and ≤ 5 % false positives). Prints the figures
+(``pytest -s`` or ``-rA``)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from tests.matching import make_labelled
 from tests.matching.photos import make_photo
 
 LABELLED = Path(__file__).parent / "matching" / "labelled.jsonl"
-MIN_RECALL = 0.90
-MAX_FP_RATE = 0.05
+MIN_RECALL = 1.0
+MAX_FP_RATE = 0.0
 
 
 @pytest.fixture(scope="module")

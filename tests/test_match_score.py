@@ -100,6 +100,25 @@ def test_expired_distributor_untied_listing_is_not(veloria: Matcher) -> None:
     assert any(x.data.get("signal") == "expired-untied" for x in r.reasons)
 
 
+def test_expired_distributor_shop_named_after_the_mark_with_a_same_as_word(veloria: Matcher) -> None:
+    """The former dealer's shop still carries the mark; "专柜同款" in the title can only mean the brand's
+    counter, so the listing is tied and the lapsed authorisation counts. Beside another brand's name
+    the word refers to that brand: not tied."""
+    r = veloria.score(
+        listing(seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="真皮女包 专柜同款", price=2400)
+    )
+    assert r.suspect
+    tie = [x for x in r.reasons if x.data.get("signal") == "lapsed-shop-word"]
+    assert tie and tie[0].role == "link" and "同款" in tie[0].detail
+    other = veloria.score(
+        listing(
+            seller_id="tb_778899", seller_name="薇洛瑞亚授权店", title="古驰 真皮女包 专柜同款", price=2400
+        )
+    )
+    assert not other.suspect
+    assert not [x for x in other.reasons if x.data.get("signal") == "lapsed-shop-word"]
+
+
 def test_expired_distributor_before_expiry_is_authorised(veloria: Matcher) -> None:
     r = veloria.score(
         listing(seller_id="tb_778899", title="VELORIA 女包", price=2999, seen_at="2025-06-30T10:00:00")
